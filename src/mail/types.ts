@@ -19,6 +19,13 @@ export interface PatchTag {
   total?: number;
   rfc: boolean;
   resend: boolean;
+  /** Did the tag say `vN`? (`[PATCH mm 10/12]` in a v3 thread did not.) */
+  versionExplicit: boolean;
+  /**
+   * `[PATCH v3 04/13 fix]` is an incremental fix on top of patch 4;
+   * `[PATCH v2 07/23 replacement]` replaces patch 7.
+   */
+  amendment?: 'fixup' | 'replacement';
   /** Other words in the tag: a tree (`net-next`), `mm-unstable`, ... */
   prefixes: string[];
   /** Subject with every `Re:` and the bracketed tag removed. */
@@ -83,8 +90,10 @@ export interface PatchMail extends MailMessage {
 export interface SeriesVersion {
   version: number;
   cover?: MailMessage;
-  /** Patches ordered by index. */
+  /** Patches ordered by index (replacements already in place). */
   patches: PatchMail[];
+  /** Incremental fixes posted on top of a patch of this version. */
+  fixups: PatchMail[];
   /** Indexes 1..total that were never seen. */
   missing: number[];
   /** Expected series length, when the tags say it. */
