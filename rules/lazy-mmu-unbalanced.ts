@@ -1,0 +1,88 @@
+// R01/R02 on hunks: a patch that changes how many lazy MMU sections (or
+// pauses) a function opens versus closes. Diff-relative on purpose: the
+// hunks rarely show every path, but a conversion such as arch_enter ->
+// lazy_mmu_mode_enable keeps the count, and a slip changes it.
+import {
+  defineRule,
+  pairedBalance,
+  type FunctionRegion,
+  type PairSpec,
+  type RuleReport,
+} from '../src/analysis/rule-api.ts';
+
+// Parameterised enables (`arch_enter_lazy_mmu_mode_pte(mm, addr, end, ptep)`,
+// proposed for s390) open a section like the plain ones.
+const SECTION: PairSpec = {
+  open: /lazy_mmu_mode_enable(_\w+)?|arch_enter_lazy_mmu_mode(_\w+)?/,
+  close: ['lazy_mmu_mode_disable', 'arch_leave_lazy_mmu_mode'],
+};
+const PAUSE: PairSpec = {
+  open: ['lazy_mmu_mode_pause'],
+  close: ['lazy_mmu_mode_resume'],
+};
+
+/**
+ * The helpers themselves, and Xen's context-switch code, open or close a
+ * section on purpose (HAZARDS R01, false positives).
+ */
+function implementsLazyMmu(region: FunctionRegion): boolean {
+  return /lazy_mmu|^(enter|leave)_lazy$/.test(region.name ?? '') || region.file.startsWith('arch/x86/xen/');
+}
+
+function balanceReport(region: FunctionRegion, spec: PairSpec, kind: 'section' | 'pause'): RuleReport[] {
+  const balance = pairedBalance(region, spec);
+  if (balance.introduced === 0 || !balance.culprit) return [];
+  const surplus = balance.introduced > 0;
+  const messageId = kind === 'section' ? (surplus ? 'moreEnables' : 'moreDisables') : surplus ? 'morePauses' : 'moreResumes';
+  const report: RuleReport = {
+    messageId,
+    data: { function: region.name ?? 'file scope', count: Math.abs(balance.introduced) },
+    file: region.file,
+    at: balance.culprit,
+    evidence: [balance.culprit],
+    confidence: region.confidence,
+  };
+  if (region.name !== undefined) report.function = region.name;
+  return [report];
+}
+
+export default defineRule({
+  meta: {
+    id: 'lazy-mmu-unbalanced',
+    title: 'lazy MMU section or pause not balanced',
+    severity: 'error',
+    hazardClass: 'lazy-mmu',
+    contract:
+      'lazy_mmu_mode_enable() is paired with lazy_mmu_mode_disable() (formerly arch_enter/arch_leave_lazy_mmu_mode()) ' +
+      'and lazy_mmu_mode_pause() with lazy_mmu_mode_resume() in the same function on every path; ' +
+      'a section left open keeps batching PTE updates, and an extra disable ends a section the caller opened.',
+    arches: ['all'],
+    references: [
+      {
+        title: 'Kevin Brodsky, [PATCH v6 07/14] mm: introduce generic lazy_mmu helpers',
+        url: 'https://lore.kernel.org/all/20251215150323.2218608-8-kevin.brodsky@arm.com/',
+      },
+      {
+        title: 'Kevin Brodsky, Nesting support for lazy MMU mode, v5 cover letter',
+        url: 'https://lore.kernel.org/all/20251124132228.622678-1-kevin.brodsky@arm.com/',
+      },
+    ],
+    docs: 'rules/lazy-mmu-unbalanced.md',
+    messages: {
+      moreEnables:
+        'lazy MMU section left open: after this patch {{function}}() enables lazy MMU mode {{count}} more time(s) than it disables it',
+      moreDisables:
+        'lazy MMU section closed without being opened: after this patch {{function}}() disables lazy MMU mode {{count}} more time(s) than it enables it',
+      morePauses:
+        'lazy MMU pause without resume: after this patch {{function}}() pauses lazy MMU mode {{count}} more time(s) than it resumes it',
+      moreResumes:
+        'lazy MMU resume without pause: after this patch {{function}}() resumes lazy MMU mode {{count}} more time(s) than it pauses it',
+    },
+  },
+  check(context) {
+    return context
+      .regions()
+      .filter((region) => !implementsLazyMmu(region))
+      .flatMap((region) => [...balanceReport(region, SECTION, 'section'), ...balanceReport(region, PAUSE, 'pause')]);
+  },
+});

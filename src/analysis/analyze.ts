@@ -1,0 +1,137 @@
+// The analysis entry point: series in, findings and per-patch relevance out.
+// For each series it takes the newest version (or every version), parses
+// each patch's diff, keeps the relevant files, runs the rules on the patches
+// that have any, and lists every finding once.
+import type { PatchMail, Series, SeriesVersion } from '../mail/types.ts';
+import { parseUnifiedDiff } from '../patch/diff.ts';
+import { patchRelevance, type PatchRelevance, type RelevanceConfig } from '../patch/relevance.ts';
+import type { FileStatus } from '../patch/types.ts';
+import type { Finding } from './finding.ts';
+import { loadRules } from './loader.ts';
+import type { Rule, RuleMeta } from './rule-api.ts';
+import { runRules, type RuleSettings, type SuppressedFinding } from './run.ts';
+
+export interface AnalysisOptions {
+  relevance: RelevanceConfig;
+  rules: RuleSettings;
+  /** Which versions of each series: the newest (default) or all. */
+  versions?: 'newest' | 'all';
+}
+
+export interface PatchAnalysis {
+  messageId: string;
+  subject: string;
+  /** Position in the series (undefined for a lone patch). */
+  index?: number;
+  total?: number;
+  relevance: PatchRelevance;
+  /** Were rules run (the patch has at least one relevant file)? */
+  analysed: boolean;
+  files: Array<{ path: string; oldPath: string; status: FileStatus; note?: string }>;
+  /** Ids of this patch's findings in AnalysisResult.findings. */
+  findings: string[];
+  suppressed: SuppressedFinding[];
+  notes: string[];
+}
+
+export interface VersionAnalysis {
+  version: number;
+  patches: PatchAnalysis[];
+  /** Indexes of the series the mail never showed. */
+  missing: number[];
+}
+
+export interface SeriesAnalysis {
+  seriesId: string;
+  subject: string;
+  versions: VersionAnalysis[];
+}
+
+export interface AnalysisResult {
+  /** Every finding once; patches refer to them by id. */
+  findings: Finding[];
+  series: SeriesAnalysis[];
+  /** Meta of the rules that ran, for SARIF and docs links. */
+  rules: RuleMeta[];
+  notes: string[];
+}
+
+function versionsToAnalyse(series: Series, options: AnalysisOptions): SeriesVersion[] {
+  if (options.versions === 'all') return series.versions;
+  const newest = series.versions.at(-1);
+  return newest ? [newest] : [];
+}
+
+export function analyzePatch(
+  rules: Rule[],
+  patch: PatchMail,
+  series: Series,
+  version: number,
+  options: AnalysisOptions,
+): { analysis: PatchAnalysis; findings: Finding[] } {
+  const diff = parseUnifiedDiff(patch.diff, `<${patch.messageId}>`);
+  const relevance = patchRelevance(diff.files, options.relevance);
+  const relevantFiles = diff.files.filter((_, i) => relevance.files[i]?.relevant);
+  const analysis: PatchAnalysis = {
+    messageId: patch.messageId,
+    subject: patch.subject,
+    relevance,
+    analysed: relevantFiles.length > 0,
+    files: diff.files.map((f) => ({
+      path: f.path,
+      oldPath: f.oldPath,
+      status: f.status,
+      ...(f.note !== undefined ? { note: f.note } : {}),
+    })),
+    findings: [],
+    suppressed: [],
+    notes: [...diff.notes],
+  };
+  if (patch.tag?.index !== undefined) analysis.index = patch.tag.index;
+  if (patch.tag?.total !== undefined) analysis.total = patch.tag.total;
+  if (!analysis.analysed) return { analysis, findings: [] };
+  const run = runRules(
+    rules,
+    { messageId: patch.messageId, subject: patch.subject, version, seriesId: series.id, files: relevantFiles },
+    options.rules,
+  );
+  analysis.findings = run.findings.map((f) => f.id);
+  analysis.suppressed = run.suppressed;
+  analysis.notes.push(...run.notes);
+  return { analysis, findings: run.findings };
+}
+
+/** Pure: analyse `series` with rules already loaded. */
+export function analyzeSeriesWith(rules: Rule[], series: Series[], options: AnalysisOptions): AnalysisResult {
+  const known = new Set(rules.map((r) => r.meta.id));
+  const result: AnalysisResult = {
+    findings: [],
+    series: [],
+    rules: rules.filter((r) => options.rules[r.meta.id]?.enabled !== false).map((r) => r.meta),
+    notes: Object.keys(options.rules)
+      .filter((id) => !known.has(id))
+      .map((id) => `config names rule '${id}', which does not exist`),
+  };
+  for (const s of series) {
+    const out: SeriesAnalysis = { seriesId: s.id, subject: s.subject, versions: [] };
+    for (const v of versionsToAnalyse(s, options)) {
+      // Fixups are patches too: an incremental fix can introduce a hazard.
+      const patches = [...v.patches, ...v.fixups].map((p) => {
+        const { analysis, findings } = analyzePatch(rules, p, s, v.version, options);
+        result.findings.push(...findings);
+        return analysis;
+      });
+      out.versions.push({ version: v.version, patches, missing: [...v.missing] });
+    }
+    result.series.push(out);
+  }
+  return result;
+}
+
+let defaultRules: Promise<Rule[]> | undefined;
+
+/** Analyse `series` with the rules of the repository's rules/ folder. */
+export async function analyzeSeries(series: Series[], options: AnalysisOptions): Promise<AnalysisResult> {
+  defaultRules ??= loadRules();
+  return analyzeSeriesWith(await defaultRules, series, options);
+}

@@ -1,0 +1,95 @@
+// The rule API: the only module a rule in rules/ imports. A rule is `meta`
+// (ESLint-like: id, title, severity, the kernel contract, architectures,
+// references, docs, messages) plus `check(context)`, which returns reports;
+// the engine turns reports into Findings (ids, fingerprints, severity from
+// config, suppressions, attribution to what the patch changed).
+import type { FileChange, HunkLine } from '../patch/types.ts';
+import type { FunctionRegion } from '../patch/context.ts';
+import type { HazardClass, Severity } from './finding.ts';
+
+export type { FileChange, Hunk, HunkLine } from '../patch/types.ts';
+export type { FunctionRegion, Image } from '../patch/context.ts';
+export type { HazardClass, Severity } from './finding.ts';
+export { imageOf, isChanged } from '../patch/context.ts';
+export { callSites, type CallSite, type NameMatcher } from './code.ts';
+export { pairedBalance, imageBalance, type PairSpec, type PairedBalance, type ImageBalance } from './balance.ts';
+export {
+  unguardedOrder,
+  introducedOrderViolations,
+  type OrderSpec,
+  type OrderViolation,
+} from './order.ts';
+
+export interface RuleReference {
+  title: string;
+  /** A lore thread, a commit, a document. */
+  url: string;
+}
+
+export interface RuleMeta {
+  /** Kebab-case, equal to the file name `rules/<id>.ts`. */
+  id: string;
+  /** One line: what is wrong, in the kernel's words. */
+  title: string;
+  /** Default severity; config may change it. */
+  severity: Severity;
+  hazardClass: HazardClass;
+  /** The kernel contract the rule checks, one paragraph. */
+  contract: string;
+  /** Architectures concerned; `['all']` for generic code. */
+  arches: string[];
+  references: RuleReference[];
+  /** Documentation page, relative to the repository: `rules/<id>.md`. */
+  docs: string;
+  /** Message ids to texts; `{{name}}` is filled from a report's data. */
+  messages: Record<string, string>;
+}
+
+/** The patch a rule is looking at. */
+export interface PatchUnderReview {
+  messageId: string;
+  subject: string;
+  version: number;
+  seriesId: string;
+  /** Relevant files only. */
+  files: FileChange[];
+}
+
+export interface RuleContext {
+  patch: PatchUnderReview;
+  /** Function regions of the relevant files, as far as the hunks show them. */
+  regions(): FunctionRegion[];
+}
+
+/** What a rule says; the engine makes it a Finding. */
+export interface RuleReport {
+  messageId: string;
+  data?: Record<string, string | number>;
+  file: string;
+  function?: string;
+  /** The line the finding points at. */
+  at: HunkLine;
+  /** Last line of the problem, when it spans lines. */
+  end?: HunkLine;
+  /** Quoted lines that show the problem; the fingerprint is built on them. */
+  evidence: HunkLine[];
+  suggestion?: string;
+  confidence: 'whole-function' | 'fragment';
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(context: RuleContext): RuleReport[];
+}
+
+/** Identity, for type checking a rule module's default export. */
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}
+
+/** Fill `{{name}}` placeholders; an unknown name stays visible. */
+export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) =>
+    name in data ? String(data[name]) : whole,
+  );
+}

@@ -1,0 +1,128 @@
+// Running the rules on one patch and turning their reports into Findings:
+// per-rule enable and severity from config, attribution (a finding must rest
+// on a line the patch adds or removes), inline suppressions, fingerprints
+// and short ids.
+import { functionRegions, type FunctionRegion } from '../patch/context.ts';
+import type { HunkLine } from '../patch/types.ts';
+import type { Finding, FindingOrigin, Severity } from './finding.ts';
+import { fingerprintOf, shortId } from './fingerprint.ts';
+import { formatMessage, type PatchUnderReview, type Rule, type RuleReport } from './rule-api.ts';
+import { findSuppression, suppressionsIn, type Suppression } from './suppress.ts';
+
+export interface RuleSetting {
+  enabled?: boolean;
+  severity?: Severity;
+}
+export type RuleSettings = Record<string, RuleSetting>;
+
+export interface SuppressedFinding {
+  finding: Finding;
+  reason: string;
+  /** Line of the suppression comment. */
+  line: number;
+}
+
+export interface PatchRun {
+  findings: Finding[];
+  suppressed: SuppressedFinding[];
+  notes: string[];
+}
+
+const MARK: Record<HunkLine['kind'], string> = { added: '+', removed: '-', context: ' ' };
+
+/** A hunk line quoted the way the diff shows it. */
+export function quoteLine(line: HunkLine): string {
+  return `${MARK[line.kind]}${line.text}`;
+}
+
+export function enabledRules(rules: Rule[], settings: RuleSettings): Rule[] {
+  return rules.filter((r) => settings[r.meta.id]?.enabled !== false);
+}
+
+/** Only what the patch changed may carry a finding (issue 3, point 5). */
+function restsOnChange(report: RuleReport): boolean {
+  return report.at.kind !== 'context' || report.evidence.some((l) => l.kind !== 'context');
+}
+
+export function runRules(rules: Rule[], patch: PatchUnderReview, settings: RuleSettings): PatchRun {
+  const run: PatchRun = { findings: [], suppressed: [], notes: [] };
+  let regions: FunctionRegion[] | undefined;
+  const context = {
+    patch,
+    regions: (): FunctionRegion[] => (regions ??= patch.files.flatMap(functionRegions)),
+  };
+  const suppressions: Suppression[] = patch.files.flatMap(suppressionsIn);
+  const origin: FindingOrigin = {
+    kind: 'mail',
+    messageId: patch.messageId,
+    seriesId: patch.seriesId,
+    version: patch.version,
+  };
+  const occurrences = new Map<string, number>();
+  for (const rule of enabledRules(rules, settings)) {
+    let reports: RuleReport[];
+    try {
+      reports = rule.check(context);
+    } catch (err) {
+      run.notes.push(`rule ${rule.meta.id} failed on <${patch.messageId}>: ${(err as Error).message}`);
+      continue;
+    }
+    const dropped = reports.filter((r) => !restsOnChange(r)).length;
+    if (dropped > 0) {
+      run.notes.push(`rule ${rule.meta.id}: ${dropped} report(s) on unchanged code not shown`);
+    }
+    for (const report of reports.filter(restsOnChange)) {
+      const finding = toFinding(rule, report, settings, origin, occurrences);
+      if (typeof finding === 'string') {
+        run.notes.push(finding);
+        continue;
+      }
+      const allow = findSuppression(suppressions, rule.meta.id, finding.file, finding.line);
+      if (allow) run.suppressed.push({ finding, reason: allow.reason, line: allow.line });
+      else run.findings.push(finding);
+    }
+  }
+  return run;
+}
+
+/** The Finding for one report, or an error note when the rule misbehaves. */
+function toFinding(
+  rule: Rule,
+  report: RuleReport,
+  settings: RuleSettings,
+  origin: FindingOrigin & { kind: 'mail' },
+  occurrences: Map<string, number>,
+): Finding | string {
+  const { meta } = rule;
+  const template = meta.messages[report.messageId];
+  if (template === undefined) return `rule ${meta.id}: unknown message id '${report.messageId}'`;
+  const evidence = report.evidence.length > 0 ? report.evidence : [report.at];
+  const fingerprintInput = {
+    ruleId: meta.id,
+    file: report.file,
+    evidence: evidence.map((l) => l.text),
+    ...(report.function !== undefined ? { function: report.function } : {}),
+  };
+  const fingerprint = fingerprintOf(fingerprintInput);
+  const n = occurrences.get(fingerprint) ?? 0;
+  occurrences.set(fingerprint, n + 1);
+  const finding: Finding = {
+    id: shortId(fingerprint, origin.messageId, n),
+    ruleId: meta.id,
+    hazardClass: meta.hazardClass,
+    severity: settings[meta.id]?.severity ?? meta.severity,
+    title: meta.title,
+    explanation: formatMessage(template, report.data),
+    file: report.file,
+    line: report.at.anchorLine,
+    evidence: evidence.map(quoteLine),
+    arches: [...meta.arches],
+    confidence: report.confidence,
+    fingerprint,
+    origin,
+  };
+  if (report.end && report.end.anchorLine !== finding.line) finding.endLine = report.end.anchorLine;
+  if (report.function !== undefined) finding.function = report.function;
+  if (report.suggestion !== undefined) finding.suggestion = report.suggestion;
+  return finding;
+}

@@ -1,0 +1,188 @@
+// Valid and invalid diffs for rules/lazy-mmu-unbalanced.ts, RuleTester style.
+import rule from '../../rules/lazy-mmu-unbalanced.ts';
+import { fileDiff, ruleTester } from '../../src/analysis/rule-tester.ts';
+
+const VMAP = 'static int vmap_pte_range(pmd_t *pmd, unsigned long addr, unsigned long end,';
+
+ruleTester(rule, {
+  valid: [
+    {
+      name: 'both ends converted in separate hunks',
+      diff: fileDiff(
+        'mm/vmalloc.c',
+        { oldStart: 108, section: VMAP, lines: [' \t\treturn -ENOMEM;', '-\tarch_enter_lazy_mmu_mode();', '+\tlazy_mmu_mode_enable();', ' '] },
+        { oldStart: 134, section: VMAP, lines: [' \t} while (pte++, addr != end);', '-\tarch_leave_lazy_mmu_mode();', '+\tlazy_mmu_mode_disable();', ' \treturn 0;'] },
+      ),
+    },
+    {
+      name: 'only the enable is visible, and it stays an enable',
+      diff: fileDiff('mm/memory.c', {
+        oldStart: 1842,
+        section: 'static unsigned long zap_pte_range(struct mmu_gather *tlb,',
+        lines: [' \tflush_tlb_batched_pending(mm);', '-\tarch_enter_lazy_mmu_mode();', '+\tlazy_mmu_mode_enable();', ' \tdo {'],
+      }),
+    },
+    {
+      name: 'old leave/enter idiom becomes pause/resume',
+      diff: fileDiff(
+        'mm/kasan/shadow.c',
+        { oldStart: 305, section: 'static int kasan_populate_vmalloc_pte(pte_t *ptep, unsigned long addr,', lines: [' \tint index;', ' ', '-\tarch_leave_lazy_mmu_mode();', '+\tlazy_mmu_mode_pause();', ' '] },
+        { oldStart: 319, section: 'static int kasan_populate_vmalloc_pte(pte_t *ptep, unsigned long addr,', lines: [' \tspin_unlock(&init_mm.page_table_lock);', ' ', '-\tarch_enter_lazy_mmu_mode();', '+\tlazy_mmu_mode_resume();', ' '] },
+      ),
+    },
+    {
+      name: 'a new balanced section',
+      diff: fileDiff('mm/vmalloc.c', {
+        oldStart: 50,
+        section: VMAP,
+        lines: [' \tpte = pte_offset_kernel(pmd, addr);', '+\tlazy_mmu_mode_enable();', '+\tset_pte_at(&init_mm, addr, pte, entry);', '+\tlazy_mmu_mode_disable();', ' \treturn 0;'],
+      }),
+    },
+    {
+      name: 'the generic helpers themselves',
+      diff: fileDiff('include/linux/pgtable.h', {
+        oldStart: 235,
+        section: 'static inline int pmd_dirty(pmd_t pmd)',
+        lines: [
+          ' #ifdef CONFIG_ARCH_HAS_LAZY_MMU_MODE',
+          '+static inline void lazy_mmu_mode_enable(void)',
+          '+{',
+          '+\tarch_enter_lazy_mmu_mode();',
+          '+}',
+          ' #endif',
+        ],
+      }),
+    },
+    {
+      name: 'calls in comments and prototypes do not count',
+      diff: fileDiff('mm/vmalloc.c', {
+        oldStart: 10,
+        section: VMAP,
+        lines: [
+          '+\t/* callers must lazy_mmu_mode_enable() first */',
+          '+\t * and lazy_mmu_mode_enable() again',
+          ' \treturn 0;',
+          ' }',
+          '+void lazy_helper_enable(void);',
+          '+void arch_enter_lazy_mmu_mode(void);',
+        ],
+      }),
+    },
+    {
+      name: 'a parameterised enable counts as an enable',
+      diff: fileDiff('fs/proc/task_mmu.c', {
+        oldStart: 2739,
+        section: 'static int pagemap_scan_pmd_entry(pmd_t *pmd, unsigned long start,',
+        lines: [' \t}', '-\tarch_enter_lazy_mmu_mode();', '+\tarch_enter_lazy_mmu_mode_pte(vma->vm_mm, start, end, start_pte);', ' '],
+      }),
+    },
+    {
+      name: 'an imbalance written with a suppression',
+      diff: fileDiff('arch/arm64/mm/mmu.c', {
+        oldStart: 800,
+        section: 'static void pgtable_split_prepare(void)',
+        lines: [
+          ' \tmutex_lock(&pgtable_split_lock);',
+          '+\t/* ptbot: allow lazy-mmu-unbalanced: closed by pgtable_split_finish() */',
+          '+\tlazy_mmu_mode_enable();',
+          ' }',
+        ],
+      }),
+    },
+  ],
+  invalid: [
+    {
+      name: 'leave converted to enable (the fixtures/patch variant in small)',
+      diff: fileDiff(
+        'mm/vmalloc.c',
+        { oldStart: 108, section: VMAP, lines: [' \t\treturn -ENOMEM;', '-\tarch_enter_lazy_mmu_mode();', '+\tlazy_mmu_mode_enable();', ' '] },
+        { oldStart: 134, section: VMAP, lines: [' \t} while (pte++, addr != end);', '-\tarch_leave_lazy_mmu_mode();', '+\tlazy_mmu_mode_enable();', ' \treturn 0;'] },
+      ),
+      errors: [
+        {
+          message:
+            'lazy MMU section left open: after this patch vmap_pte_range() enables lazy MMU mode 2 more time(s) than it disables it',
+          file: 'mm/vmalloc.c',
+          line: 135,
+          function: 'vmap_pte_range',
+        },
+      ],
+    },
+    {
+      name: 'the disable is removed',
+      diff: fileDiff('mm/mprotect.c', {
+        oldStart: 379,
+        section: 'static long change_pte_range(struct mmu_gather *tlb,',
+        lines: [' \t} while (pte += nr_ptes, addr != end);', '-\tarch_leave_lazy_mmu_mode();', ' \tpte_unmap_unlock(pte - 1, ptl);'],
+      }),
+      errors: [
+        {
+          message:
+            'lazy MMU section left open: after this patch change_pte_range() enables lazy MMU mode 1 more time(s) than it disables it',
+          file: 'mm/mprotect.c',
+          line: 380,
+        },
+      ],
+    },
+    {
+      name: 'a new section that is never closed',
+      diff: fileDiff('mm/vmalloc.c', {
+        oldStart: 50,
+        section: VMAP,
+        lines: [' \tpte = pte_offset_kernel(pmd, addr);', '+\tlazy_mmu_mode_enable();', '+\tset_pte_at(&init_mm, addr, pte, entry);', ' \treturn 0;'],
+      }),
+      errors: [
+        {
+          message:
+            'lazy MMU section left open: after this patch vmap_pte_range() enables lazy MMU mode 1 more time(s) than it disables it',
+          file: 'mm/vmalloc.c',
+          line: 51,
+        },
+      ],
+    },
+    {
+      name: 'a callback that disables the section its caller opened',
+      diff: fileDiff('mm/kasan/shadow.c', {
+        oldStart: 305,
+        section: 'static int kasan_populate_vmalloc_pte(pte_t *ptep, unsigned long addr,',
+        lines: [' \tint index;', ' ', '-\tlazy_mmu_mode_pause();', '+\tlazy_mmu_mode_disable();', ' '],
+      }),
+      errors: [
+        {
+          message:
+            'lazy MMU section closed without being opened: after this patch kasan_populate_vmalloc_pte() disables lazy MMU mode 1 more time(s) than it enables it',
+          file: 'mm/kasan/shadow.c',
+          line: 307,
+        },
+        {
+          message:
+            'lazy MMU resume without pause: after this patch kasan_populate_vmalloc_pte() resumes lazy MMU mode 1 more time(s) than it pauses it',
+          file: 'mm/kasan/shadow.c',
+          line: 307,
+        },
+      ],
+    },
+    {
+      name: 'a pause whose resume became an enable',
+      diff: fileDiff('mm/kasan/shadow.c', {
+        oldStart: 471,
+        section: 'static int kasan_depopulate_vmalloc_pte(pte_t *ptep, unsigned long addr,',
+        lines: ['+\tlazy_mmu_mode_pause();', ' \tspin_lock(&init_mm.page_table_lock);', ' \tspin_unlock(&init_mm.page_table_lock);', '+\tlazy_mmu_mode_enable();', ' \treturn 0;'],
+      }),
+      errors: [
+        {
+          message:
+            'lazy MMU section left open: after this patch kasan_depopulate_vmalloc_pte() enables lazy MMU mode 1 more time(s) than it disables it',
+          file: 'mm/kasan/shadow.c',
+          line: 474,
+        },
+        {
+          message:
+            'lazy MMU pause without resume: after this patch kasan_depopulate_vmalloc_pte() pauses lazy MMU mode 1 more time(s) than it resumes it',
+          file: 'mm/kasan/shadow.c',
+          line: 471,
+        },
+      ],
+    },
+  ],
+});
