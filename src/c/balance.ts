@@ -1,0 +1,83 @@
+// Paired-call balance per path (HAZARDS.md P3): every acquisition made in
+// the function is released on every path to its exit, nothing is released
+// that was not held, and what the caller handed in is still held at exit.
+import type { Cfg } from './cfg.ts';
+import { analyseHeldStates, heldCount } from './held-states.ts';
+import type { HeldStateAnalysis, HeldStateOptions } from './held-states.ts';
+import type { Resource } from './resources.ts';
+
+export type BalanceIssueKind =
+  /** Acquired in the function and still held when a path leaves it. */
+  | 'leak'
+  /** Released with nothing held on some path. */
+  | 'underflow'
+  /** A resource the caller held (options.entry) is no longer held at exit. */
+  | 'not-restored';
+
+export interface BalanceIssue {
+  kind: BalanceIssueKind;
+  resource: Resource;
+  /** The acquiring call (leak), the releasing call (underflow), or `<caller>`. */
+  callee: string;
+  /** Line of that call. */
+  line: number;
+  /** Where the path leaves the function: its return statement, or the closing brace. */
+  exitLine: number;
+  /** Statement lines of one such path, entry to exit (evidence). */
+  path: number[];
+}
+
+export interface BalanceOptions extends HeldStateOptions {
+  /** Only these resources (default: all). */
+  resources?: readonly Resource[];
+}
+
+function pathLines(cfg: Cfg, witness: number[]): number[] {
+  const out: number[] = [];
+  for (const id of witness) {
+    const n = cfg.nodes[id];
+    if (!n || n.kind === 'entry' || n.kind === 'exit') continue;
+    if (out[out.length - 1] !== n.line) out.push(n.line);
+  }
+  return out;
+}
+
+/** The return statement (or last statement) a witness path leaves by. */
+function exitLineOf(cfg: Cfg, witness: number[]): number {
+  for (let i = witness.length - 1; i >= 0; i--) {
+    const n = cfg.nodes[witness[i] ?? -1];
+    if (n?.kind === 'return') return n.line;
+  }
+  return cfg.nodes[cfg.exit]?.line ?? 0;
+}
+
+/** Balance issues of a function, from a fresh analysis or one already made. */
+export function checkBalance(cfg: Cfg, options: BalanceOptions = {}, analysis?: HeldStateAnalysis): BalanceIssue[] {
+  const a = analysis ?? analyseHeldStates(cfg, options);
+  const wanted = (r: Resource): boolean => !options.resources || options.resources.includes(r);
+  const issues: BalanceIssue[] = [];
+  const seen = new Set<string>();
+  const push = (i: BalanceIssue): void => {
+    const k = `${i.kind}:${i.resource}:${i.line}:${i.exitLine}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    issues.push(i);
+  };
+  for (const { state, witness } of a.exitStates) {
+    const exitLine = exitLineOf(cfg, witness);
+    for (const h of state.holds) {
+      if (h.callee === '<caller>' || !wanted(h.resource)) continue;
+      push({ kind: 'leak', resource: h.resource, callee: h.callee, line: h.line, exitLine, path: pathLines(cfg, witness) });
+    }
+    for (const [resource, n] of Object.entries(options.entry ?? {})) {
+      if (!wanted(resource) || !n || heldCount(state, resource) >= n) continue;
+      if (state.deficits[resource]) continue; // already an underflow
+      push({ kind: 'not-restored', resource, callee: '<caller>', line: cfg.fn.startLine, exitLine, path: pathLines(cfg, witness) });
+    }
+  }
+  for (const u of a.underflows) {
+    if (!wanted(u.resource)) continue;
+    push({ kind: 'underflow', resource: u.resource, callee: u.call.callee, line: u.call.line, exitLine: u.call.line, path: pathLines(cfg, u.witness) });
+  }
+  return issues.sort((x, y) => x.line - y.line || x.exitLine - y.exitLine);
+}

@@ -1,0 +1,82 @@
+// What a branch edge tells us. `if (!pte) return 0;` means: on the true edge
+// pte is NULL, so a pte_offset_map() that produced it mapped nothing; on
+// `if (!spin_trylock(ptl))` the false edge is where the lock is held.
+import type { Node } from 'web-tree-sitter';
+import { compactText, namedChildren, unparenthesise } from './syntax.ts';
+
+export type BranchFact =
+  /** `variable` is NULL (isNull) or not NULL on this edge. */
+  | { kind: 'null'; variable: string; isNull: boolean }
+  /** The call on `line` returned non-zero (true) or zero on this edge. */
+  | { kind: 'call-result'; callee: string; line: number; nonZero: boolean };
+
+/** Wrappers that pass their argument's truth through unchanged. */
+const TRANSPARENT = new Set(['likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE', 'VM_WARN_ON', 'VM_WARN_ON_ONCE', 'BUG_ON']);
+
+function isNullLiteral(n: Node): boolean {
+  return n.type === 'null' || n.text === 'NULL' || n.text === '0';
+}
+
+/** `pte` for `pte` and for `(pte = pte_offset_map(...))`. */
+function testedVariable(n: Node): string | undefined {
+  const e = unparenthesise(n);
+  if (e.type === 'identifier' || e.type === 'field_expression') return compactText(e);
+  if (e.type === 'assignment_expression' && e.children[1]?.type === '=') {
+    const left = e.childForFieldName('left');
+    return left ? compactText(left) : undefined;
+  }
+  return undefined;
+}
+
+/** The call directly tested: `spin_trylock(ptl)`, `(pte = pte_offset_map(...))` has none. */
+function testedCall(n: Node): Node | undefined {
+  const e = unparenthesise(n);
+  if (e.type !== 'call_expression') return undefined;
+  const fn = e.childForFieldName('function')?.text ?? '';
+  if (TRANSPARENT.has(fn)) {
+    const inner = e.childForFieldName('arguments');
+    const arg = inner ? namedChildren(inner)[0] : undefined;
+    return arg ? testedCall(arg) ?? undefined : undefined;
+  }
+  return e;
+}
+
+/** Facts that hold on the edge where `cond` evaluated to `outcome`. */
+export function branchFacts(cond: Node, outcome: boolean): BranchFact[] {
+  const e = unparenthesise(cond);
+  if (e.type === 'unary_expression' && e.children[0]?.type === '!') {
+    const arg = e.childForFieldName('argument');
+    return arg ? branchFacts(arg, !outcome) : [];
+  }
+  if (e.type === 'call_expression') {
+    const fn = e.childForFieldName('function')?.text ?? '';
+    if (TRANSPARENT.has(fn)) {
+      const args = e.childForFieldName('arguments');
+      const arg = args ? namedChildren(args)[0] : undefined;
+      return arg ? branchFacts(arg, outcome) : [];
+    }
+    const call = testedCall(e);
+    return call ? [{ kind: 'call-result', callee: compactText(call.childForFieldName('function') ?? call), line: call.startPosition.row + 1, nonZero: outcome }] : [];
+  }
+  if (e.type === 'binary_expression') {
+    const op = e.childForFieldName('operator')?.type ?? e.children[1]?.type;
+    const left = e.childForFieldName('left');
+    const right = e.childForFieldName('right');
+    if (!left || !right) return [];
+    if (op === '&&') return outcome ? [...branchFacts(left, true), ...branchFacts(right, true)] : [];
+    if (op === '||') return outcome ? [] : [...branchFacts(left, false), ...branchFacts(right, false)];
+    if (op === '==' || op === '!=') {
+      const equal = op === '==' ? outcome : !outcome;
+      const [other, lit] = isNullLiteral(right) ? [left, right] : isNullLiteral(left) ? [right, left] : [undefined, undefined];
+      if (!other || !lit) return [];
+      const v = testedVariable(other);
+      if (v !== undefined) return [{ kind: 'null', variable: v, isNull: equal }];
+      const call = testedCall(other);
+      if (call) return [{ kind: 'call-result', callee: compactText(call.childForFieldName('function') ?? call), line: call.startPosition.row + 1, nonZero: !equal }];
+      return [];
+    }
+    return [];
+  }
+  const v = testedVariable(e);
+  return v !== undefined ? [{ kind: 'null', variable: v, isNull: !outcome }] : [];
+}

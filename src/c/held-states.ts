@@ -1,0 +1,223 @@
+// The engine under balance and regions: which resources are held, on which
+// paths, at every point of a function. States flow along the CFG; two paths
+// that hold the same things merge, so loops converge and the work stays
+// proportional to the distinct lock states, not the number of paths.
+import type { CCall } from './calls.ts';
+import type { Cfg } from './cfg.ts';
+import type { BranchFact } from './conditions.ts';
+import { callEvents } from './events.ts';
+import type { CEvent } from './events.ts';
+import { effectsOfCall, ptlVariablesOf } from './resources.ts';
+import type { EffectContext, PairedCallSpec, Resource } from './resources.ts';
+
+/** One acquisition still held. */
+export interface Hold {
+  resource: Resource;
+  callee: string;
+  line: number;
+  /** Variables holding the returned pointer: a NULL test on one of them undoes the hold. */
+  owners: readonly string[];
+  /** A trylock whose result the next branch decides. */
+  pending?: { callee: string; line: number; when: 'nonzero' | 'zero' };
+}
+
+export interface HeldState {
+  holds: readonly Hold[];
+  /** Releases with nothing held (the caller's lock, or a bug). */
+  deficits: Readonly<Record<string, number>>;
+}
+
+export interface Underflow {
+  resource: Resource;
+  call: CCall;
+  nodeId: number;
+  /** Node ids from the entry to the release. */
+  witness: number[];
+}
+
+export interface HeldStateOptions {
+  /** Resources held on entry (a callback runs inside its caller's region). */
+  entry?: Readonly<Partial<Record<Resource, number>>>;
+  /** Extra paired calls a rule knows about. */
+  extra?: Readonly<Record<string, PairedCallSpec>>;
+  /** Work limit; `truncated` is set when it is hit. */
+  maxSteps?: number;
+}
+
+export interface HeldStateAnalysis {
+  cfg: Cfg;
+  /** States reaching the exit, with a witness path (node ids) for each. */
+  exitStates: Array<{ state: HeldState; witness: number[] }>;
+  underflows: Underflow[];
+  /** States just before event `eventIndex` of node `nodeId`. */
+  statesBefore(nodeId: number, eventIndex: number): HeldState[];
+  /** States on entry to a node. */
+  statesAt(nodeId: number): HeldState[];
+  truncated: boolean;
+}
+
+/** How many of `resource` a state holds (negative when more was released than held). */
+export function heldCount(state: HeldState, resource: Resource): number {
+  let n = 0;
+  for (const h of state.holds) if (h.resource === resource && !h.pending) n++;
+  return n - (state.deficits[resource] ?? 0);
+}
+
+function keyOf(s: HeldState): string {
+  const holds = s.holds.map((h) => `${h.resource}@${h.line}:${h.callee}:${[...h.owners].sort().join(',')}${h.pending ? '?' : ''}`).sort();
+  const def = Object.entries(s.deficits).filter(([, v]) => v > 0).sort().map(([k, v]) => `${k}-${v}`);
+  return `${holds.join(';')}|${def.join(';')}`;
+}
+
+/** `pte` from `pte`, `pte - 1`, `&pte`, `start_pte`. */
+function baseVariable(expr: string): string | undefined {
+  return /^&?\s*([A-Za-z_]\w*)/.exec(expr)?.[1];
+}
+
+/** At most this many holds per acquisition site: enough to see a leak, and loops converge. */
+const MAX_SAME_SITE = 2;
+
+function applyCall(state: HeldState, call: CCall, ctx: EffectContext, onUnderflow: (r: Resource) => void): HeldState {
+  const effects = effectsOfCall(call, ctx);
+  if (effects.length === 0) return state;
+  let holds = [...state.holds];
+  const deficits = { ...state.deficits };
+  const owner = baseVariable(call.args[0] ?? '');
+  // When a release's first resource (the mapping, the lock) was not held, its
+  // companions (RCU, preemption) are not taken from some other holder either.
+  let primaryMissing = false;
+  let firstRelease = true;
+  for (const e of effects) {
+    if (e.delta === 1) {
+      if (holds.filter((h) => h.resource === e.resource && h.line === call.line && h.callee === call.callee).length >= MAX_SAME_SITE) continue;
+      const hold: Hold = {
+        resource: e.resource,
+        callee: call.callee,
+        line: call.line,
+        owners: e.when === 'nonnull' && call.assignedTo ? [call.assignedTo] : [],
+      };
+      if (e.when === 'nonzero' || e.when === 'zero') hold.pending = { callee: call.callee, line: call.line, when: e.when };
+      holds.push(hold);
+      continue;
+    }
+    const same = holds.map((h, i) => ({ h, i })).filter(({ h }) => h.resource === e.resource && !h.pending);
+    const pick = primaryMissing ? undefined : same.find(({ h }) => owner !== undefined && h.owners.includes(owner)) ?? same[same.length - 1];
+    if (firstRelease && !pick) primaryMissing = true;
+    firstRelease = false;
+    if (pick) {
+      holds = holds.filter((_, i) => i !== pick.i);
+    } else {
+      deficits[e.resource] = (deficits[e.resource] ?? 0) + 1;
+      onUnderflow(e.resource);
+    }
+  }
+  return { holds, deficits };
+}
+
+function applyAssign(state: HeldState, target: string, value: string): HeldState {
+  // `start_pte = pte`, `orig_pte = pte = pte_offset_map(...)`: the alias owns the mapping too.
+  const source = /^([A-Za-z_]\w*)\s*(?:=(?!=)|$)/.exec(value)?.[1];
+  if (!source || !state.holds.some((h) => h.owners.includes(source) && !h.owners.includes(target))) return state;
+  return { ...state, holds: state.holds.map((h) => (h.owners.includes(source) ? { ...h, owners: [...h.owners, target] } : h)) };
+}
+
+function applyEdge(state: HeldState, facts: readonly BranchFact[]): HeldState {
+  let holds = state.holds.filter((h) => {
+    for (const f of facts) {
+      if (f.kind === 'null' && f.isNull && h.owners.includes(f.variable)) return false;
+      if (f.kind === 'call-result' && h.pending && h.pending.callee === f.callee && h.pending.line === f.line) {
+        return h.pending.when === 'nonzero' ? f.nonZero : !f.nonZero;
+      }
+    }
+    return true;
+  });
+  // A trylock whose result no branch tested is taken to have succeeded.
+  if (holds.some((h) => h.pending)) holds = holds.map((h) => (h.pending ? { resource: h.resource, callee: h.callee, line: h.line, owners: h.owners } : h));
+  return holds.length === state.holds.length && holds.every((h, i) => h === state.holds[i]) ? state : { ...state, holds };
+}
+
+function entryState(cfg: Cfg, entry: HeldStateOptions['entry']): HeldState {
+  const holds: Hold[] = [];
+  for (const [resource, n] of Object.entries(entry ?? {})) {
+    for (let i = 0; i < (n ?? 0); i++) holds.push({ resource, callee: '<caller>', line: cfg.fn.startLine, owners: [] });
+  }
+  return { holds, deficits: {} };
+}
+
+interface Visit {
+  state: HeldState;
+  parent: { node: number; key: string } | undefined;
+}
+
+/** Propagates held-resource states through the CFG. */
+export function analyseHeldStates(cfg: Cfg, options: HeldStateOptions = {}): HeldStateAnalysis {
+  const allCalls = cfg.nodes.flatMap((n) => callEvents(n.events));
+  const ctx: EffectContext = { ptlVariables: ptlVariablesOf(allCalls), ...(options.extra ? { extra: options.extra } : {}) };
+  const maxSteps = options.maxSteps ?? 200_000;
+  const atNode = new Map<number, Map<string, Visit>>();
+  const beforeEvent = new Map<string, Map<string, HeldState>>();
+  const underflows: Underflow[] = [];
+  const seenUnderflow = new Set<string>();
+  const work: Array<{ node: number; key: string }> = [];
+  let steps = 0;
+  let truncated = false;
+
+  const witness = (node: number, key: string): number[] => {
+    const out: number[] = [];
+    let cur: { node: number; key: string } | undefined = { node, key };
+    while (cur) {
+      out.push(cur.node);
+      cur = atNode.get(cur.node)?.get(cur.key)?.parent;
+    }
+    return out.reverse();
+  };
+  const enqueue = (node: number, state: HeldState, parent: Visit['parent']): void => {
+    let m = atNode.get(node);
+    if (!m) atNode.set(node, (m = new Map()));
+    const key = keyOf(state);
+    if (m.has(key)) return;
+    m.set(key, { state, parent });
+    work.push({ node, key });
+  };
+
+  enqueue(cfg.entry, entryState(cfg, options.entry), undefined);
+  while (work.length > 0) {
+    if (++steps > maxSteps) {
+      truncated = true;
+      break;
+    }
+    const item = work.pop();
+    if (!item) break;
+    const node = cfg.nodes[item.node];
+    const visit = atNode.get(item.node)?.get(item.key);
+    if (!node || !visit) continue;
+    let state = visit.state;
+    node.events.forEach((ev: CEvent, i) => {
+      const k = `${node.id}:${i}`;
+      let m = beforeEvent.get(k);
+      if (!m) beforeEvent.set(k, (m = new Map()));
+      m.set(keyOf(state), state);
+      if (ev.kind === 'call') {
+        state = applyCall(state, ev.call, ctx, (resource) => {
+          const uk = `${resource}@${ev.call.line}:${ev.call.callee}`;
+          if (seenUnderflow.has(uk)) return;
+          seenUnderflow.add(uk);
+          underflows.push({ resource, call: ev.call, nodeId: node.id, witness: witness(item.node, item.key) });
+        });
+      } else if (ev.kind === 'assign') {
+        state = applyAssign(state, ev.target, ev.value);
+      }
+    });
+    for (const e of node.succ) enqueue(e.to, applyEdge(state, e.facts), item);
+  }
+
+  const statesOf = (m: Map<string, Visit> | undefined): HeldState[] => [...(m?.values() ?? [])].map((v) => v.state);
+  return {
+    cfg,
+    exitStates: [...(atNode.get(cfg.exit)?.entries() ?? [])].map(([key, v]) => ({ state: v.state, witness: witness(cfg.exit, key) })),
+    underflows,
+    statesBefore: (nodeId, eventIndex) => [...(beforeEvent.get(`${nodeId}:${eventIndex}`)?.values() ?? [])],
+    statesAt: (nodeId) => statesOf(atNode.get(nodeId)),
+    truncated,
+  };
+}

@@ -1,0 +1,24 @@
+// The C front end and the shared detection layer (HAZARDS.md P2-P7).
+// Rules import from here only; the modules behind it may move.
+export { loadCParser, cGrammarWasmPath } from './parser.ts';
+export type { CParser, ParsedC } from './parser.ts';
+export { normaliseKernelC, isLoopMacroName } from './kernel-macros.ts';
+export type { KernelMacroSite, KernelAttributeSite, NormalisedSource } from './kernel-macros.ts';
+export { extractFunctions, extractFragment, callsOf } from './functions.ts';
+export type { CFunction, CParam } from './functions.ts';
+export type { CCall } from './calls.ts';
+export { callsIn, statementEvents } from './events.ts';
+export type { CEvent } from './events.ts';
+export type { BranchFact } from './conditions.ts';
+export { buildCfg } from './cfg.ts';
+export type { Cfg, CfgNode, CfgEdge, CfgNodeKind } from './cfg.ts';
+export { enumeratePaths, describeCfg } from './paths.ts';
+export type { CPath, CPathStep, PathOptions } from './paths.ts';
+export { PAIRED_CALLS, GUARD_CLASSES, RESOURCES, effectsOfCall, isPtlExpression, ptlVariablesOf } from './resources.ts';
+export type { Resource, KnownResource, PairedCallSpec, ResourceEffect, AcquireCondition } from './resources.ts';
+export { analyseHeldStates, heldCount } from './held-states.ts';
+export type { HeldState, Hold, HeldStateAnalysis, HeldStateOptions, Underflow } from './held-states.ts';
+export { checkBalance } from './balance.ts';
+export type { BalanceIssue, BalanceIssueKind, BalanceOptions } from './balance.ts';
+export { computeRegions, REGIONS } from './regions.ts';
+export type { Region, Quantifier, RegionMap, CallSite } from './regions.ts';
