@@ -101,11 +101,11 @@ function readYaml(path: string, problems: ConfigProblem[]): Plain | undefined {
     problems.push({ source: path, key: '(file)', message: code === 'ENOENT' ? 'no such file' : `cannot read: ${String(err)}` });
     return undefined;
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) {
     for (const e of doc.errors) {
       const pos = e.linePos?.[0];
-      problems.push({ source: path, key: pos ? `${pos.line}:${pos.col}` : '(syntax)', message: e.message.split('\n')[0] ?? e.message });
+      problems.push({ source: path, key: pos ? `${pos.line}:${pos.col}` : '(syntax)', message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '') });
     }
     return undefined;
   }

@@ -27,10 +27,20 @@ export async function parseRawMessage(raw: RawMessage): Promise<ParseResult> {
   const problems: InputError[] = [];
   const note = (message: string) => problems.push({ input: raw.origin.input, where: raw.origin.where, message });
 
+  // A lone message saved from an mbox may still start with its `From ` line.
+  if (raw.bytes.toString('latin1', 0, 5) === 'From ') {
+    const nl = raw.bytes.indexOf(0x0a);
+    raw = { ...raw, bytes: nl < 0 ? Buffer.alloc(0) : raw.bytes.subarray(nl + 1) };
+  }
   const headerEnd = findHeaderEnd(raw.bytes);
   if (headerEnd < 0) {
     note('no blank line after the headers: message truncated or not a mail');
-    if (!/^[\x21-\x39\x3b-\x7e]+:/.test(raw.bytes.toString('latin1', 0, 200))) return { problems };
+  }
+
+  const head = raw.bytes.toString('latin1', 0, Math.min(raw.bytes.length, headerEnd < 0 ? 200 : headerEnd));
+  if (!/^[\x21-\x39\x3b-\x7e]+:/.test(head)) {
+    note('not a mail: the first line is not a header field');
+    return { problems };
   }
 
   let parsed: ParsedMail;
@@ -42,7 +52,13 @@ export async function parseRawMessage(raw: RawMessage): Promise<ParseResult> {
     note(`unreadable MIME: ${err instanceof Error ? err.message : String(err)}`);
     return { problems };
   }
-  const header = (name: string): string | undefined => headerText(parsed.headers.get(name));
+  const rawHeader = (name: string): string | undefined => {
+    const line = parsed.headerLines.find((h) => h.key === name)?.line;
+    return line === undefined ? undefined : line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  };
+  // List-* headers are folded into one object by mailparser: read those raw.
+  const header = (name: string): string | undefined =>
+    name.startsWith('list-') ? rawHeader(name) : headerText(parsed.headers.get(name)) ?? rawHeader(name);
 
   let messageId = cleanId(parsed.messageId);
   if (!messageId) {

@@ -196,28 +196,58 @@ function toSeries(postings: Posting[]): Series {
   return series;
 }
 
-/** The same logical patch across versions: by title, else by patch-id. */
+/**
+ * The same logical patch across versions: by title, else by patch-id, else
+ * by a close title within the same subsystem prefix (a retitled patch:
+ * "replace TIF_LAZY_MMU with in_lazy_mmu_mode()" became "... with
+ * is_lazy_mmu_mode_active()").
+ */
 function lineage(versions: SeriesVersion[]): Series['patchLineage'] {
-  const entries: Array<{ title: string; norm: string; patchId: string; byVersion: Record<number, string> }> = [];
+  interface Entry { title: string; norm: string; patchId: string; byVersion: Record<number, string> }
+  const entries: Entry[] = [];
   for (const v of versions) {
     const used = new Set<number>();
-    for (const patch of v.patches) {
-      const title = patch.tag?.title ?? patch.subject;
-      const norm = normalizeTitle(title);
-      let idx = entries.findIndex((e, i) => !used.has(i) && e.norm === norm);
-      if (idx < 0 && patch.patchId) idx = entries.findIndex((e, i) => !used.has(i) && e.patchId === patch.patchId);
-      if (idx < 0) {
-        entries.push({ title, norm, patchId: patch.patchId, byVersion: {} });
-        idx = entries.length - 1;
-      }
+    const pending = v.patches.map((patch) => ({ patch, title: patch.tag?.title ?? patch.subject }));
+    const assign = (idx: number, patch: PatchMail, title: string) => {
       const e = entries[idx];
-      if (!e) continue;
+      if (!e) return;
       used.add(idx);
       e.byVersion[v.version] = patch.messageId;
       e.title = title;
-      e.norm = norm;
+      e.norm = normalizeTitle(title);
       if (patch.patchId) e.patchId = patch.patchId;
+    };
+    const open = (e: Entry, i: number) => !used.has(i) && e.byVersion[v.version] === undefined;
+    const passes: Array<(e: Entry, p: PatchMail, title: string) => boolean> = [
+      (e, _p, title) => e.norm === normalizeTitle(title),
+      (e, p) => p.patchId !== '' && e.patchId === p.patchId,
+      (e, _p, title) => closeTitles(e.title, title),
+    ];
+    let rest = pending;
+    for (const pass of passes) {
+      rest = rest.filter(({ patch, title }) => {
+        const idx = entries.findIndex((e, i) => open(e, i) && pass(e, patch, title));
+        if (idx < 0) return true;
+        assign(idx, patch, title);
+        return false;
+      });
+    }
+    for (const { patch, title } of rest) {
+      entries.push({ title, norm: normalizeTitle(title), patchId: patch.patchId, byVersion: {} });
+      assign(entries.length - 1, patch, title);
     }
   }
   return entries.map((e) => ({ title: e.title, byVersion: e.byVersion }));
+}
+
+function closeTitles(a: string, b: string): boolean {
+  const prefix = (t: string) => t.split(':').slice(0, -1).join(':').trim().toLowerCase();
+  if (prefix(a) !== prefix(b)) return false;
+  const words = (t: string) => new Set(t.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean));
+  const wa = words(a);
+  const wb = words(b);
+  let shared = 0;
+  for (const w of wa) if (wb.has(w)) shared++;
+  const union = wa.size + wb.size - shared;
+  return union > 0 && shared / union >= 0.6;
 }
