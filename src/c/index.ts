@@ -22,3 +22,17 @@ export { checkBalance } from './balance.ts';
 export type { BalanceIssue, BalanceIssueKind, BalanceOptions } from './balance.ts';
 export { computeRegions, REGIONS } from './regions.ts';
 export type { Region, Quantifier, RegionMap, CallSite } from './regions.ts';
+export { findOrderViolations } from './ordered-events.ts';
+export type { OrderedEventSpec, OrderViolation } from './ordered-events.ts';
+export { unmapProvenance, PTE_MAP_CALLS, PTE_UNMAP_CALLS } from './provenance.ts';
+export type { UnmapProvenance, UnmapDerivation } from './provenance.ts';
+export {
+  sleepReason, mayCallSleep, isFlushPrimitive, isLocklessWalker, findCallbacks, SLEEPERS, ENTERS_LAZY_MMU,
+  FLUSH_PRIMITIVES, LEAF_ONLY_FLUSHES, UPPER_ENTRY_CLEARS, PTE_CLEARS, TABLE_FREES, RCU_SAFE_TABLE_FREES, PAGE_RELEASES,
+  CALLBACK_CALLS, CALLBACK_FIELDS,
+} from './callees.ts';
+export type { Arch, CallbackSite } from './callees.ts';
+export { probeApiGenerations, mergeApiGenerations } from './version-probes.ts';
+export type { ApiGenerations, LazyMmuApi } from './version-probes.ts';
+export { propagate, witnessLines } from './propagate.ts';
+export type { Propagation, PropagationResult } from './propagate.ts';
