@@ -70,13 +70,13 @@ export default defineRule({
     docs: 'rules/lazy-mmu-unbalanced.md',
     messages: {
       moreEnables:
-        'lazy MMU section left open: after this patch {{function}}() enables lazy MMU mode {{count}} more time(s) than it disables it',
+        'lazy MMU section left open: this patch leaves {{count}} lazy MMU enable(s) in {{function}}() without a matching disable',
       moreDisables:
-        'lazy MMU section closed without being opened: after this patch {{function}}() disables lazy MMU mode {{count}} more time(s) than it enables it',
+        'lazy MMU section closed without being opened: this patch leaves {{count}} lazy MMU disable(s) in {{function}}() without a matching enable',
       morePauses:
-        'lazy MMU pause without resume: after this patch {{function}}() pauses lazy MMU mode {{count}} more time(s) than it resumes it',
+        'lazy MMU pause without resume: this patch leaves {{count}} lazy_mmu_mode_pause() call(s) in {{function}}() without a matching resume',
       moreResumes:
-        'lazy MMU resume without pause: after this patch {{function}}() resumes lazy MMU mode {{count}} more time(s) than it pauses it',
+        'lazy MMU resume without pause: this patch leaves {{count}} lazy_mmu_mode_resume() call(s) in {{function}}() without a matching pause',
     },
   },
   check(context) {

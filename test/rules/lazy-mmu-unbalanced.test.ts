@@ -101,7 +101,7 @@ ruleTester(rule, {
       errors: [
         {
           message:
-            'lazy MMU section left open: after this patch vmap_pte_range() enables lazy MMU mode 2 more time(s) than it disables it',
+            'lazy MMU section left open: this patch leaves 2 lazy MMU enable(s) in vmap_pte_range() without a matching disable',
           file: 'mm/vmalloc.c',
           line: 135,
           function: 'vmap_pte_range',
@@ -118,7 +118,7 @@ ruleTester(rule, {
       errors: [
         {
           message:
-            'lazy MMU section left open: after this patch change_pte_range() enables lazy MMU mode 1 more time(s) than it disables it',
+            'lazy MMU section left open: this patch leaves 1 lazy MMU enable(s) in change_pte_range() without a matching disable',
           file: 'mm/mprotect.c',
           line: 380,
         },
@@ -134,7 +134,7 @@ ruleTester(rule, {
       errors: [
         {
           message:
-            'lazy MMU section left open: after this patch vmap_pte_range() enables lazy MMU mode 1 more time(s) than it disables it',
+            'lazy MMU section left open: this patch leaves 1 lazy MMU enable(s) in vmap_pte_range() without a matching disable',
           file: 'mm/vmalloc.c',
           line: 51,
         },
@@ -150,13 +150,13 @@ ruleTester(rule, {
       errors: [
         {
           message:
-            'lazy MMU section closed without being opened: after this patch kasan_populate_vmalloc_pte() disables lazy MMU mode 1 more time(s) than it enables it',
+            'lazy MMU section closed without being opened: this patch leaves 1 lazy MMU disable(s) in kasan_populate_vmalloc_pte() without a matching enable',
           file: 'mm/kasan/shadow.c',
           line: 307,
         },
         {
           message:
-            'lazy MMU resume without pause: after this patch kasan_populate_vmalloc_pte() resumes lazy MMU mode 1 more time(s) than it pauses it',
+            'lazy MMU resume without pause: this patch leaves 1 lazy_mmu_mode_resume() call(s) in kasan_populate_vmalloc_pte() without a matching pause',
           file: 'mm/kasan/shadow.c',
           line: 307,
         },
@@ -172,13 +172,13 @@ ruleTester(rule, {
       errors: [
         {
           message:
-            'lazy MMU section left open: after this patch kasan_depopulate_vmalloc_pte() enables lazy MMU mode 1 more time(s) than it disables it',
+            'lazy MMU section left open: this patch leaves 1 lazy MMU enable(s) in kasan_depopulate_vmalloc_pte() without a matching disable',
           file: 'mm/kasan/shadow.c',
           line: 474,
         },
         {
           message:
-            'lazy MMU pause without resume: after this patch kasan_depopulate_vmalloc_pte() pauses lazy MMU mode 1 more time(s) than it resumes it',
+            'lazy MMU pause without resume: this patch leaves 1 lazy_mmu_mode_pause() call(s) in kasan_depopulate_vmalloc_pte() without a matching resume',
           file: 'mm/kasan/shadow.c',
           line: 471,
         },

@@ -1,0 +1,66 @@
+// The compiler-style text report: one `file:line: severity: title [rule-id]
+// (id)` line per finding, grouped per patch, with the explanation and the
+// quoted evidence beneath, so a terminal or an editor can jump to it.
+import type { Finding } from '../analysis/finding.ts';
+import type { AnalysisResult, PatchAnalysis } from '../analysis/analyze.ts';
+
+export interface TextOptions {
+  /** Print explanation, evidence and suggestion under each line (default true). */
+  details?: boolean;
+}
+
+/** The one-line form of a finding. */
+export function findingLine(f: Finding): string {
+  return `${f.file}:${f.line}: ${f.severity}: ${f.title} [${f.ruleId}] (${f.id})`;
+}
+
+function findingBlock(f: Finding, details: boolean): string[] {
+  const out = [findingLine(f)];
+  if (!details) return out;
+  out.push(`    ${f.explanation}`);
+  for (const e of f.evidence) out.push(`    | ${e}`);
+  if (f.suggestion) out.push(`    suggestion: ${f.suggestion}`);
+  return out;
+}
+
+function patchBlock(p: PatchAnalysis, byId: Map<string, Finding>, details: boolean): string[] {
+  const out = [`${p.subject} <${p.messageId}>`];
+  if (!p.analysed) {
+    out.push('  not analysed: no file matches the relevance filter');
+    return out;
+  }
+  const findings = p.findings.map((id) => byId.get(id)).filter((f): f is Finding => f !== undefined);
+  if (findings.length === 0) out.push('  no findings');
+  for (const f of findings) out.push(...findingBlock(f, details).map((l) => `  ${l}`));
+  for (const s of p.suppressed) {
+    out.push(`  suppressed: ${s.finding.file}:${s.finding.line} [${s.finding.ruleId}] (${s.finding.id}): ${s.reason}`);
+  }
+  for (const n of p.notes) out.push(`  note: ${n}`);
+  return out;
+}
+
+export function summaryLine(result: AnalysisResult): string {
+  const count = (s: Finding['severity']): number => result.findings.filter((f) => f.severity === s).length;
+  const patches = result.series.flatMap((s) => s.versions.flatMap((v) => v.patches));
+  const analysed = patches.filter((p) => p.analysed).length;
+  return (
+    `${result.findings.length} finding(s): ${count('error')} error(s), ${count('warning')} warning(s), ` +
+    `${count('info')} info; ${analysed} of ${patches.length} patch(es) analysed`
+  );
+}
+
+export function renderText(result: AnalysisResult, options: TextOptions = {}): string {
+  const details = options.details ?? true;
+  const byId = new Map(result.findings.map((f) => [f.id, f]));
+  const out: string[] = [];
+  for (const s of result.series) {
+    for (const v of s.versions) {
+      out.push(`== ${s.subject} (v${v.version}, ${s.seriesId})`);
+      for (const p of v.patches) out.push(...patchBlock(p, byId, details));
+      out.push('');
+    }
+  }
+  for (const n of result.notes) out.push(`note: ${n}`);
+  out.push(summaryLine(result));
+  return `${out.join('\n')}\n`;
+}
