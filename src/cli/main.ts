@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAnalyze } from './analyze.ts';
 import { registerConfigCheck } from './config-check.ts';
+import { registerLitmus } from './litmus.ts';
 
 export function buildProgram(): Command {
   const program = new Command('ptbot')
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str) });
   registerAnalyze(program);
   registerConfigCheck(program);
+  registerLitmus(program);
   return program;
 }
 

@@ -1,0 +1,292 @@
+// Candidate enumeration (SIMULATOR.md §7.2, "guess values, then match"):
+// 1. a value universe per location, by fixpoint over all thread paths;
+// 2. every path of every thread, each read guessing a value of its location;
+// 3. per tuple of paths, per location, every co order (IW first, po-ordered
+//    writes kept in order) and every rf choice among same-value writes that
+//    passes that location's coherence and atomicity;
+// 4. the product of the locations' choices, one candidate each.
+// Given the paths and rf, all values are fixed, so each consistent execution
+// is produced exactly once and counts match herd's.
+import { type Candidate, type Skeleton, buildSkeleton } from './execution.ts';
+import type { Oracle, ThreadPath } from './events.ts';
+import { Relation } from './relation.ts';
+import type { Value } from './types.ts';
+
+export type ValueUniverse = ReadonlyMap<string, readonly Value[]>;
+
+export interface FrontEnd {
+  readonly threadCount: number;
+  /** Every memory location of the test with its initial value. */
+  readonly initial: ReadonlyMap<string, Value>;
+  runThread(thread: number, universe: ValueUniverse, choose: Oracle): ThreadPath;
+}
+
+export interface Limits {
+  /** Work units (paths, per-location attempts, candidates) before giving up. */
+  readonly maxCandidates: number;
+  /** Events per candidate; beyond this the bit matrices would not fit. */
+  readonly maxEvents: number;
+}
+
+export class BudgetExceeded extends Error {
+  readonly candidates: number;
+  constructor(candidates: number, why: string) {
+    super(`execution budget exceeded after ${candidates} candidates${why === '' ? '' : ` (${why})`}`);
+    this.candidates = candidates;
+  }
+}
+
+export interface Visitor {
+  /** Called once per feasible tuple of paths, before its candidates. */
+  skeleton(sk: Skeleton): void;
+  candidate(c: Candidate): void;
+}
+
+const MAX_UNIVERSE_ROUNDS = 16;
+const MAX_VALUES_PER_LOCATION = 64;
+
+class Budget {
+  used = 0;
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+  spend(k = 1): void {
+    this.used += k;
+    if (this.used > this.max) throw new BudgetExceeded(this.max, '');
+  }
+}
+
+export function compareValues(a: Value, b: Value): number {
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'bigint') return -1;
+  if (typeof b === 'bigint') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Every path of one thread, by an odometer over the choice points. */
+function allPaths(run: (choose: Oracle) => ThreadPath, budget: Budget): ThreadPath[] {
+  const out: ThreadPath[] = [];
+  let prefix: number[] = [];
+  for (;;) {
+    const arities: number[] = [];
+    const taken: number[] = [];
+    const choose: Oracle = (n) => {
+      const k = taken.length;
+      const c = k < prefix.length ? prefix[k]! : 0;
+      arities.push(n);
+      taken.push(c);
+      return c;
+    };
+    out.push(run(choose));
+    budget.spend();
+    let i = taken.length - 1;
+    while (i >= 0 && taken[i]! + 1 >= arities[i]!) i--;
+    if (i < 0) return out;
+    prefix = taken.slice(0, i);
+    prefix.push(taken[i]! + 1);
+  }
+}
+
+/** Paths of all threads over the fixpoint of the value universe. */
+export function threadPaths(fe: FrontEnd, budget: Budget): ThreadPath[][] {
+  const universe = new Map<string, Value[]>();
+  for (const [loc, v] of fe.initial) universe.set(loc, [v]);
+  for (let round = 0; ; round++) {
+    const paths: ThreadPath[][] = [];
+    let changed = false;
+    const written = new Map<string, Set<Value>>();
+    for (let t = 0; t < fe.threadCount; t++) {
+      const ps = allPaths((choose) => fe.runThread(t, universe, choose), budget);
+      paths.push(ps);
+      for (const p of ps) for (const e of p.events) {
+        if (e.kind !== 'W' || e.loc === null) continue;
+        const s = written.get(e.loc) ?? new Set<Value>();
+        s.add(e.value);
+        written.set(e.loc, s);
+      }
+    }
+    for (const [loc, vs] of written) {
+      const cur = universe.get(loc) ?? [fe.initial.get(loc) ?? 0n];
+      for (const v of vs) if (!cur.includes(v)) { cur.push(v); changed = true; }
+      if (cur.length > MAX_VALUES_PER_LOCATION) throw new BudgetExceeded(budget.used, `over ${MAX_VALUES_PER_LOCATION} values for ${loc}`);
+      cur.sort(compareValues);
+      universe.set(loc, cur);
+    }
+    if (!changed) return paths;
+    if (round >= MAX_UNIVERSE_ROUNDS) throw new BudgetExceeded(budget.used, 'values of locations do not converge');
+  }
+}
+
+/** One location's share of a candidate: its co order and the rf of its reads. */
+interface LocationChoice {
+  readonly co: readonly number[];
+  readonly rf: readonly (readonly [number, number])[];
+}
+
+export function enumerate(fe: FrontEnd, limits: Limits, visit: Visitor): number {
+  const budget = new Budget(limits.maxCandidates);
+  const perThread = threadPaths(fe, budget);
+  if (perThread.some((ps) => ps.length === 0)) return budget.used;
+  const idx = perThread.map(() => 0);
+  for (;;) {
+    const tuple = perThread.map((ps, t) => ps[idx[t]!]!);
+    visitTuple(tuple, fe.initial, limits, budget, visit);
+    let t = idx.length - 1;
+    while (t >= 0 && idx[t]! + 1 >= perThread[t]!.length) { idx[t] = 0; t--; }
+    if (t < 0) return budget.used;
+    idx[t]!++;
+  }
+}
+
+/** Cheap necessary condition: every read value is written somewhere (or initial). */
+function valuesMatch(tuple: readonly ThreadPath[], initial: ReadonlyMap<string, Value>): boolean {
+  const writes = new Map<string, Value[]>();
+  for (const [l, v] of initial) writes.set(l, [v]);
+  for (const p of tuple) for (const e of p.events) if (e.kind === 'W' && e.loc !== null) {
+    const l = writes.get(e.loc) ?? [];
+    l.push(e.value);
+    writes.set(e.loc, l);
+  }
+  for (const p of tuple) for (const e of p.events) {
+    if (e.kind === 'R' && e.loc !== null && !(writes.get(e.loc) ?? []).includes(e.value)) return false;
+  }
+  return true;
+}
+
+function visitTuple(tuple: readonly ThreadPath[], initial: ReadonlyMap<string, Value>, limits: Limits, budget: Budget, visit: Visitor): void {
+  if (!valuesMatch(tuple, initial)) return;
+  const sk = buildSkeleton(tuple, initial);
+  if (sk.n > limits.maxEvents) throw new BudgetExceeded(budget.used, `${sk.n} events in one execution, limit ${limits.maxEvents}`);
+  const locs = [...new Set(sk.events.filter((e) => e.loc !== null).map((e) => e.loc!))];
+  const choices: LocationChoice[][] = [];
+  for (const l of locs) {
+    const cs = locationChoices(sk, l, budget);
+    if (cs.length === 0) return;
+    choices.push(cs);
+  }
+  visit.skeleton(sk);
+  const pick = choices.map(() => 0);
+  for (;;) {
+    budget.spend();
+    visit.candidate(assemble(sk, locs, choices.map((cs, k) => cs[pick[k]!]!)));
+    let k = pick.length - 1;
+    while (k >= 0 && pick[k]! + 1 >= choices[k]!.length) { pick[k] = 0; k--; }
+    if (k < 0) return;
+    pick[k]!++;
+  }
+}
+
+function assemble(sk: Skeleton, locs: readonly string[], picks: readonly LocationChoice[]): Candidate {
+  const rf = new Relation(sk.n);
+  const co = new Relation(sk.n);
+  const rfSource = new Int32Array(sk.n).fill(-1);
+  const finalMemory = new Map<string, Value>();
+  picks.forEach((p, k) => {
+    for (let i = 0; i < p.co.length; i++) for (let j = i + 1; j < p.co.length; j++) co.add(p.co[i]!, p.co[j]!);
+    for (const [r, w] of p.rf) { rf.add(w, r); rfSource[r] = w; }
+    finalMemory.set(locs[k]!, sk.events[p.co[p.co.length - 1]!]!.value);
+  });
+  return { sk, rf, co, rfSource, finalMemory };
+}
+
+/** Every (co, rf) for location `l` that passes coherence and atomicity there. */
+function locationChoices(sk: Skeleton, l: string, budget: Budget): LocationChoice[] {
+  const evs = sk.events.filter((e) => e.loc === l);
+  const init = evs.filter((e) => e.isInit).map((e) => e.id);
+  const reads = evs.filter((e) => e.kind === 'R');
+  const writesByThread = new Map<number, number[]>();
+  for (const e of evs) if (e.kind === 'W' && !e.isInit) {
+    const ws = writesByThread.get(e.thread) ?? [];
+    ws.push(e.id);
+    writesByThread.set(e.thread, ws);
+  }
+  const sources = reads.map((r) => evs.filter((w) => w.kind === 'W' && w.value === r.value &&
+    !(w.thread === r.thread && w.poIndex > r.poIndex)).map((w) => w.id));
+  if (sources.some((s) => s.length === 0)) return [];
+  const out: LocationChoice[] = [];
+  const chains = [...writesByThread.values()];
+  for (const order of interleavings(chains)) {
+    const co = [...init, ...order];
+    const pick = sources.map(() => 0);
+    for (;;) {
+      budget.spend();
+      const rf = reads.map((r, k) => [r.id, sources[k]![pick[k]!]!] as const);
+      if (coherentAt(sk, evs.map((e) => e.id), co, rf) && atomicAt(sk, co, rf)) out.push({ co, rf });
+      let k = pick.length - 1;
+      while (k >= 0 && pick[k]! + 1 >= sources[k]!.length) { pick[k] = 0; k--; }
+      if (k < 0) break;
+      pick[k]!++;
+    }
+  }
+  return out;
+}
+
+/** All merges of the chains that keep each chain's order. */
+function* interleavings(chains: readonly (readonly number[])[]): Generator<number[]> {
+  const total = chains.reduce((s, c) => s + c.length, 0);
+  const pos = chains.map(() => 0);
+  const acc: number[] = [];
+  function* go(): Generator<number[]> {
+    if (acc.length === total) { yield [...acc]; return; }
+    for (let c = 0; c < chains.length; c++) {
+      if (pos[c]! >= chains[c]!.length) continue;
+      acc.push(chains[c]![pos[c]!]!);
+      pos[c]!++;
+      yield* go();
+      pos[c]!--;
+      acc.pop();
+    }
+  }
+  yield* go();
+}
+
+/** acyclic(po-loc ∪ rf ∪ co ∪ fr) restricted to one location's events. */
+function coherentAt(sk: Skeleton, ids: readonly number[], co: readonly number[], rf: readonly (readonly [number, number])[]): boolean {
+  const local = new Map<number, number>();
+  ids.forEach((id, k) => local.set(id, k));
+  const n = ids.length;
+  const succ: number[][] = Array.from({ length: n }, () => []);
+  const edge = (a: number, b: number): void => { succ[local.get(a)!]!.push(local.get(b)!); };
+  let prev: number | null = null;
+  // po-loc: consecutive events of a thread (ids are in thread, then po, order).
+  for (const id of ids) {
+    const e = sk.events[id]!;
+    if (prev !== null && !e.isInit && sk.events[prev]!.thread === e.thread) edge(prev, id);
+    prev = e.isInit ? null : id;
+  }
+  for (let i = 0; i + 1 < co.length; i++) edge(co[i]!, co[i + 1]!);
+  const coPos = new Map<number, number>();
+  co.forEach((w, k) => coPos.set(w, k));
+  for (const [r, w] of rf) {
+    edge(w, r);
+    const next = co[coPos.get(w)! + 1];
+    if (next !== undefined) edge(r, next);
+  }
+  const indeg = new Int32Array(n);
+  for (const s of succ) for (const j of s) indeg[j]!++;
+  const stack: number[] = [];
+  for (let i = 0; i < n; i++) if (indeg[i] === 0) stack.push(i);
+  let seen = 0;
+  while (stack.length > 0) {
+    const i = stack.pop()!;
+    seen++;
+    for (const j of succ[i]!) if (--indeg[j]! === 0) stack.push(j);
+  }
+  return seen === n;
+}
+
+/** empty(rmw ∩ (fre ; coe)) at one location. */
+function atomicAt(sk: Skeleton, co: readonly number[], rf: readonly (readonly [number, number])[]): boolean {
+  const coPos = new Map<number, number>();
+  co.forEach((w, k) => coPos.set(w, k));
+  for (const [r, src] of rf) {
+    for (const w of sk.rmw.row(r)) {
+      const from = coPos.get(src)!;
+      const to = coPos.get(w)!;
+      const reader = sk.events[r]!.thread;
+      for (let k = from + 1; k < to; k++) if (sk.events[co[k]!]!.thread !== reader) return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,251 @@
+// The Linux-kernel memory model, lkmmv2 (tools/memory-model: linux-kernel
+// .bell, .cat and lock.cat), one `let` per line as the cat file has them.
+// Locks use the value encoding of SIMULATOR.md §3.2 (LKR reads 0, LKW writes
+// 1, UL writes 0), so rf/co of lock cells come from the ordinary enumeration.
+import type { Candidate, Skeleton } from '../execution.ts';
+import { EventSet, Relation, fencerel } from '../relation.ts';
+import type { MemoryModel, PreparedModel, Verdict } from './model.ts';
+
+/** Sets and relations that depend only on the skeleton, not on rf/co. */
+interface Static {
+  readonly sk: Skeleton;
+  readonly id: Relation;
+  readonly poLoc: Relation;
+  readonly Marked: EventSet;
+  readonly Plain: EventSet;
+  readonly R4rmb: EventSet;
+  readonly notNoreturn: EventSet;
+  readonly notSrcuUnlock: EventSet;
+  readonly acqPo: Relation;
+  readonly poRel: Relation;
+  readonly rmb: Relation;
+  readonly wmb: Relation;
+  /** mb without its after-unlock-lock term (which needs co). */
+  readonly mbStatic: Relation;
+  readonly gp: Relation;
+  readonly barrier: Relation;
+  readonly rscsi: Relation;
+  readonly rcuGp: Relation;
+  readonly ULpo: Relation;
+  readonly LKRpo: Relation;
+  readonly LKWafterUnlockLock: Relation;
+  readonly staticFlags: readonly string[];
+  readonly lockChecks: string | null;
+}
+
+function prepareStatic(sk: Skeleton): Static {
+  const { n, po, loc, M, R, W, IW } = sk;
+  const t = (tag: string): EventSet => sk.tagged(tag);
+  const id = Relation.identity(n);
+  const poLoc = po.inter(loc);
+  const RMW = t('RMW');
+  const rmwDom = sk.rmw.domain();
+  const rmwRng = sk.rmw.range();
+  const LKR = t('LKR'), LKW = t('LKW'), UL = t('UL'), LF = t('LF'), RL = t('RL'), RU = t('RU');
+  const lockEvents = LKR.union(LKW).union(UL).union(LF).union(RL).union(RU);
+  const FailedRMW = RMW.minus(rmwDom.union(rmwRng));
+  const Acquire = t('ACQUIRE').minus(W).minus(FailedRMW).union(LKR);
+  const Release = t('RELEASE').minus(R).minus(FailedRMW).union(UL);
+  const Mb = t('MB').minus(FailedRMW);
+  const Noreturn = t('NORETURN').minus(W);
+  const all = EventSet.all(n);
+  const Marked = all.minus(M).union(IW).union(t('ONCE')).union(t('RELEASE')).union(t('ACQUIRE')).union(t('MB'))
+    .union(RMW).union(lockEvents).union(t('srcu-lock')).union(t('srcu-unlock'));
+  const Plain = M.minus(Marked);
+  const R4rmb = R.minus(Noreturn);
+  const fr = (s: EventSet): Relation => fencerel(po, s);
+  const idM = Relation.id(M);
+
+  const acqPo = po.restrict(Acquire, M);
+  const poRel = po.restrict(M, Release);
+  const rmb = fr(t('rmb')).restrict(R4rmb, R4rmb);
+  const wmb = fr(t('wmb')).restrict(W, W);
+  const poq = po.opt();
+  const mbStatic = fr(Mb).restrict(M, M).union(
+    po.restrict(M, Mb.inter(R)),
+    po.restrict(Mb.inter(W), M),
+    Relation.seqAll(idM, fr(t('before-atomic')), Relation.id(RMW), poq, idM),
+    Relation.seqAll(idM, poq, Relation.id(RMW), fr(t('after-atomic')), idM),
+    Relation.seqAll(idM, poq, Relation.id(LKW), fr(t('after-spinlock')), idM),
+  );
+  const SyncRcu = t('sync-rcu');
+  const gp = Relation.seqAll(po, Relation.id(SyncRcu.union(t('sync-srcu'))), poq);
+  const barrierSet = ['barrier', 'rmb', 'wmb', 'sync-rcu', 'sync-srcu', 'before-atomic', 'after-atomic',
+    'rcu-lock', 'rcu-unlock', 'srcu-lock', 'srcu-unlock'].map(t).reduce((a, b) => a.union(b), Mb.union(Acquire).union(Release));
+  const barrier = fr(barrierSet).union(po.restrict(null, Release), po.restrict(Acquire, null));
+  const { rscs, flags: rcuFlags } = matchRcu(sk);
+
+  const staticFlags = [...rcuFlags];
+  // lock.cat flags that depend only on the events.
+  const lkRmw = sk.rmw.restrict(LKR, LKW);
+  if (!LKW.minus(lkRmw.range()).isEmpty()) staticFlags.push('unpaired-LKW');
+  if (!LKR.minus(lkRmw.domain()).isEmpty()) staticFlags.push('unpaired-LKR');
+  const critical = poLoc.restrict(LKW, UL).minus(Relation.seqAll(poLoc, Relation.id(LKW.union(UL)), poLoc));
+  if (!UL.minus(critical.range()).isEmpty()) staticFlags.push('unmatched-unlock');
+  const plainAccesses = M.minus(IW).minus(lockEvents);
+  const allLocks = LKR.union(LKW).union(UL).union(LF);
+  if (!Relation.seqAll(Relation.id(plainAccesses), loc, Relation.id(allLocks)).isEmpty()) staticFlags.push('mixed-lock-accesses');
+
+  let lockChecks: string | null = null;
+  const lockNest = poLoc.restrict(LKW, lkRmw.domain()).minus(Relation.seqAll(poLoc, Relation.id(UL), poLoc));
+  if (!lockNest.isEmpty()) lockChecks = 'lock-nest';
+  const unmatchedLKW = LKW.minus(critical.domain());
+  if (lockChecks === null && !Relation.seqAll(Relation.id(unmatchedLKW), loc, Relation.id(unmatchedLKW)).minus(id).isEmpty()) lockChecks = 'unmatched-locks';
+
+  return {
+    sk, id, poLoc, Marked, Plain, R4rmb, notNoreturn: all.minus(Noreturn), notSrcuUnlock: all.minus(t('srcu-unlock')),
+    acqPo, poRel, rmb, wmb, mbStatic, gp, barrier,
+    rscsi: rscs.inverse(), rcuGp: Relation.id(SyncRcu),
+    ULpo: Relation.seqAll(po, Relation.id(UL)),
+    LKRpo: Relation.seqAll(Relation.id(LKR), po),
+    LKWafterUnlockLock: Relation.seqAll(Relation.id(LKW), fr(t('after-unlock-lock')), idM),
+    staticFlags, lockChecks,
+  };
+}
+
+/** rcu-rscs: each Rcu-unlock with the nearest unmatched Rcu-lock before it. */
+function matchRcu(sk: Skeleton): { rscs: Relation; flags: string[] } {
+  const rscs = new Relation(sk.n);
+  const flags: string[] = [];
+  let unmatchedLock = false;
+  let unmatchedUnlock = false;
+  for (const p of new Set(sk.events.filter((e) => !e.isInit).map((e) => e.thread))) {
+    const open: number[] = [];
+    for (const e of sk.events) {
+      if (e.thread !== p) continue;
+      if (e.tags.has('rcu-lock')) open.push(e.id);
+      else if (e.tags.has('rcu-unlock')) {
+        const l = open.pop();
+        if (l === undefined) unmatchedUnlock = true;
+        else rscs.add(l, e.id);
+      }
+    }
+    if (open.length > 0) unmatchedLock = true;
+  }
+  if (unmatchedLock) flags.push('unmatched-rcu-lock');
+  if (unmatchedUnlock) flags.push('unmatched-rcu-unlock');
+  return { rscs, flags };
+}
+
+interface Dynamic {
+  readonly hb: Relation;
+  readonly pb: Relation;
+  readonly rb: Relation;
+}
+
+function evaluate(s: Static, c: Candidate, detail: boolean, full: boolean): Verdict & Dynamic {
+  const { sk, Marked } = s;
+  const { po, int, ext } = sk;
+  const { rf, co } = c;
+  const idMarked = Relation.id(Marked);
+  const fail = (failed: string, culprit: Relation | null, parts: Partial<Dynamic> = {}): Verdict & Dynamic => ({
+    ok: false, failed, culprit: detail ? culprit : null, flags: [],
+    hb: parts.hb ?? Relation.empty(sk.n), pb: parts.pb ?? Relation.empty(sk.n), rb: parts.rb ?? Relation.empty(sk.n),
+  });
+  if (s.lockChecks !== null) return fail(s.lockChecks, null);
+
+  const fr = rf.inverse().seq(co).minus(s.id);
+  const rfi = rf.inter(int);
+  const rfe = rf.inter(ext);
+  // coherence and atomic hold by construction (checked per location).
+  const carryDep = Relation.seqAll(sk.data, Relation.id(s.notSrcuUnlock), rfi).star();
+  const addr = carryDep.seq(sk.addr);
+  const data = carryDep.seq(sk.data);
+  const ctrl = carryDep.seq(sk.ctrl);
+
+  const poUnlockLockPo = Relation.seqAll(s.ULpo, po.union(rf), s.LKRpo);
+  const mb = s.mbStatic.union(Relation.seqAll(Relation.id(sk.M), s.ULpo, co.union(po), s.LKWafterUnlockLock));
+  const strongFence0 = mb.union(s.gp);
+  const nonrwFence0 = strongFence0.union(s.poRel, s.acqPo);
+  const fence0 = nonrwFence0.union(s.wmb, s.rmb);
+
+  const dep = addr.union(data);
+  const W = Relation.id(sk.W);
+  const rwdep = dep.union(ctrl).seq(W);
+  const overwrite = co.union(fr);
+  const toW = rwdep.union(overwrite.inter(int), Relation.seqAll(addr, Relation.id(s.Plain), s.wmb));
+  const toR = addr.restrict(null, sk.R).union(Relation.seqAll(dep, idMarked, rfi));
+  const ppo = toR.union(toW, fence0, poUnlockLockPo.inter(int));
+  const rmwSequence = rf.seq(sk.rmw).star();
+  const aCumul = (r: Relation): Relation => rfe.restrict(null, Marked).opt().seq(r);
+  const cumulFence = Relation.seqAll(idMarked, aCumul(strongFence0.union(s.poRel)).union(s.wmb, poUnlockLockPo), idMarked, rmwSequence);
+  const cumulStar = cumulFence.star();
+  const prop = Relation.seqAll(idMarked, overwrite.inter(ext).opt(), cumulStar, idMarked, rfe.opt(), idMarked);
+  const hb = Relation.seqAll(idMarked, ppo.union(rfe, prop.minus(s.id).inter(int)), idMarked);
+  if (!hb.acyclic()) return fail('happens-before', hb, { hb });
+  const hbStar = hb.star();
+  const pb = Relation.seqAll(prop, strongFence0, hbStar, idMarked);
+  if (!pb.acyclic()) return fail('propagation', pb, { hb, pb });
+  const pbStar = pb.star();
+
+  let rcuFence = Relation.empty(sk.n);
+  let rb = Relation.empty(sk.n);
+  if (!s.rcuGp.isEmpty()) {
+    const rcuLink = Relation.seqAll(po.opt(), hbStar, pbStar, prop, po);
+    const base = Relation.seqAll(s.rcuGp, rcuLink, s.rscsi).union(s.rcuGp, Relation.seqAll(s.rscsi, rcuLink, s.rcuGp));
+    let order = base;
+    for (;;) {
+      const next = base.union(
+        Relation.seqAll(s.rcuGp, rcuLink, order, rcuLink, s.rscsi),
+        Relation.seqAll(s.rscsi, rcuLink, order, rcuLink, s.rcuGp),
+        Relation.seqAll(order, rcuLink, order),
+      );
+      if (next.equals(order)) break;
+      order = next;
+    }
+    rcuFence = Relation.seqAll(po, order, po.opt());
+    rb = Relation.seqAll(prop, rcuFence, hbStar, pbStar, idMarked);
+    if (!rb.irreflexive()) return fail('rcu', rb, { hb, pb, rb });
+  }
+
+  // Plain accesses and data races, with fence and strong-fence shadowed by rcu-fence.
+  const fence = fence0.union(rcuFence);
+  const strongFence = strongFence0.union(rcuFence);
+  const nonrwFence = nonrwFence0;
+  const xbstar = hb.union(pb, rb).star();
+  const vis = Relation.seqAll(cumulStar, rfe.opt(), idMarked,
+    Relation.seqAll(strongFence, idMarked, xbstar).union(xbstar.inter(int)));
+  const rmbRel = fencerel(po, sk.tagged('rmb'));
+  const wPre = idMarked.seq(addr.union(fence).opt());
+  const rPre = idMarked.seq(addr.union(nonrwFence, rmbRel.restrict(s.R4rmb, s.notNoreturn)).opt());
+  const wPost = Relation.seqAll(fence.opt(), idMarked, rmwSequence);
+  const rPost = nonrwFence.union(rmbRel.restrict(s.notNoreturn, s.R4rmb)).opt().seq(idMarked);
+  const wwVis = fence.union(Relation.seqAll(strongFence, xbstar, wPre), Relation.seqAll(wPost, vis, wPre));
+  const wrVis = fence.union(Relation.seqAll(strongFence, xbstar, rPre), Relation.seqAll(wPost, vis, rPre));
+  const rwXbstar = fence.union(Relation.seqAll(rPost, xbstar, wPre));
+  const M = sk.M;
+  const preRace = ext.inter(Relation.cross(s.Plain, M).union(Relation.cross(M.minus(sk.IW), s.Plain)));
+  const wrIncoh = preRace.inter(rf).inter(rwXbstar.inverse());
+  const rwIncoh = preRace.inter(fr).inter(wrVis.inverse());
+  const wwIncoh = preRace.inter(co).inter(wwVis.inverse());
+  const incoh = wrIncoh.union(rwIncoh, wwIncoh);
+  if (!incoh.isEmpty()) return fail('plain-coherence', incoh, { hb, pb, rb });
+
+  const flags = [...s.staticFlags];
+  if (full) {
+    const mixed = Relation.seqAll(Relation.id(s.Plain.inter(sk.W)), s.poLoc.minus(s.barrier), idMarked)
+      .union(Relation.seqAll(idMarked, s.poLoc.minus(s.barrier), Relation.id(s.Plain.inter(sk.W))));
+    if (!mixed.isEmpty()) flags.push('mixed-accesses');
+    const Wset = sk.W;
+    const wwNonrace = wwVis.inter(Relation.cross(Marked, Wset).union(rwXbstar)).inter(Relation.cross(Wset, Marked).union(wrVis));
+    const wwRace = preRace.inter(co).minus(wwNonrace);
+    const wrRace = preRace.inter(co.opt().seq(rf)).minus(wrVis).minus(rwXbstar.inverse());
+    const rwRace = preRace.inter(fr).minus(rwXbstar);
+    if (!wwRace.union(wrRace, rwRace).isEmpty()) flags.push('data-race');
+  }
+  return { ok: true, failed: null, culprit: null, flags, hb, pb, rb };
+}
+
+export const lkmm: MemoryModel = {
+  name: 'lkmm',
+  prepare(sk: Skeleton): PreparedModel {
+    const s = prepareStatic(sk);
+    return {
+      check: (c, detail) => evaluate(s, c, detail, true),
+      timeline: (c) => {
+        const d = evaluate(s, c, false, false);
+        return d.hb.union(d.pb, d.rb);
+      },
+    };
+  },
+};

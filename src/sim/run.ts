@@ -1,0 +1,190 @@
+// simulate(): one litmus test under one model, with herd7's counts. The
+// enumerator proposes candidates; this module applies the filter, asks the
+// model, evaluates the condition on the final state and keeps the tallies
+// herd prints, plus the first witnesses and the axioms that forbid
+// candidates satisfying the condition.
+import type { Candidate, Skeleton } from './execution.ts';
+import { BudgetExceeded, type FrontEnd, compareValues, enumerate } from './enumerate.ts';
+import { cFrontEnd, propLocations } from './front-c.ts';
+import type { MemoryModel, PreparedModel } from './models/model.ts';
+import { lkmm } from './models/lkmm.ts';
+import { sc } from './models/sc.ts';
+import type { Relation } from './relation.ts';
+import { LitmusError } from './source.ts';
+import type { LitmusTest, Prop, RLoc, Value } from './types.ts';
+
+export type ModelName = 'lkmm' | 'aarch64' | 'sc';
+export type Observation = 'Never' | 'Sometimes' | 'Always';
+
+export interface SimOptions {
+  readonly model: ModelName;
+  readonly variant: readonly string[];
+  readonly maxCandidates: number;
+  readonly maxEvents?: number;
+}
+
+export interface Forbidden {
+  readonly axiom: string;
+  readonly count: number;
+  /** One example: the candidate and the relation with the cycle. */
+  readonly example: Candidate;
+  readonly culprit: Relation | null;
+}
+
+export interface Witness {
+  readonly candidate: Candidate;
+  readonly timeline: Relation;
+}
+
+export interface SimResult {
+  readonly test: LitmusTest;
+  readonly model: ModelName;
+  readonly variant: readonly string[];
+  /** Observed locations in herd's printing order. */
+  readonly observed: readonly RLoc[];
+  /** Distinct final states, sorted as herd sorts them. */
+  readonly states: readonly (readonly Value[])[];
+  readonly positive: number;
+  readonly negative: number;
+  readonly ok: boolean;
+  readonly loop: boolean;
+  readonly observation: Observation;
+  readonly flags: readonly string[];
+  readonly candidates: number;
+  /** Set when the budget ran out; counts are then partial and unreliable. */
+  readonly budgetExceeded: string | null;
+  /** First consistent execution satisfying the condition. */
+  readonly satisfying: Witness | null;
+  /** For Never: why each candidate satisfying the condition is forbidden. */
+  readonly forbidden: readonly Forbidden[];
+}
+
+export const DEFAULT_MAX_CANDIDATES = 2_000_000;
+const DEFAULT_MAX_EVENTS = 1024;
+
+function modelOf(name: ModelName, file: string): MemoryModel {
+  if (name === 'lkmm') return lkmm;
+  if (name === 'sc') return sc;
+  throw new LitmusError(file, 1, 1, `model '${name}' is not supported yet`);
+}
+
+function frontEndOf(test: LitmusTest): FrontEnd {
+  if (test.arch === 'C') return cFrontEnd(test);
+  throw new LitmusError(test.file, 1, 1, 'AArch64 tests are parsed but not yet simulated');
+}
+
+/** herd's order: registers by thread then name (AArch64 by number), then memory by name. */
+export function observedLocations(test: LitmusTest): RLoc[] {
+  const all = [...propLocations(test.prop), ...test.locationsClause];
+  const key = (l: RLoc): string => (l.kind === 'reg' ? `r:${l.thread}:${l.reg}` : `m:${l.name}`);
+  const uniq = new Map<string, RLoc>();
+  for (const l of all) uniq.set(key(l), l);
+  const regNum = (r: string): number => { const m = /^X([0-9]+)$/.exec(r); return m === null ? Number.NaN : Number(m[1]); };
+  return [...uniq.values()].sort((a, b) => {
+    if (a.kind !== b.kind) return a.kind === 'reg' ? -1 : 1;
+    if (a.kind === 'reg' && b.kind === 'reg') {
+      if (a.thread !== b.thread) return a.thread - b.thread;
+      const na = regNum(a.reg), nb = regNum(b.reg);
+      if (test.arch === 'AArch64' && !Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
+      return a.reg < b.reg ? -1 : a.reg > b.reg ? 1 : 0;
+    }
+    const x = (a as { name: string }).name, y = (b as { name: string }).name;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+type Valuation = (loc: RLoc) => Value;
+
+function valuation(test: LitmusTest, fe: FrontEnd, c: Candidate): Valuation {
+  return (loc) => {
+    if (loc.kind === 'mem') return c.finalMemory.get(loc.name) ?? fe.initial.get(loc.name) ?? 0n;
+    const p = c.sk.paths[loc.thread];
+    const v = p?.regs.get(loc.reg);
+    if (v !== undefined) return v;
+    return test.init.registers.find((r) => r.thread === loc.thread && r.reg === loc.reg)?.value ?? 0n;
+  };
+}
+
+export function evalProp(p: Prop, val: Valuation): boolean {
+  switch (p.kind) {
+    case 'true': return true;
+    case 'false': return false;
+    case 'eq': return val(p.loc) === p.value;
+    case 'eqloc': return val(p.loc) === val(p.other);
+    case 'not': return !evalProp(p.prop, val);
+    case 'and': return p.props.every((q) => evalProp(q, val));
+    case 'or': return p.props.some((q) => evalProp(q, val));
+    case 'implies': return !evalProp(p.left, val) || evalProp(p.right, val);
+    case 'fault': return false;
+  }
+}
+
+export function simulate(test: LitmusTest, opts: SimOptions): SimResult {
+  const model = modelOf(opts.model, test.file);
+  const fe = frontEndOf(test);
+  const observed = observedLocations(test);
+  const lockLocations = new Set<string>();
+  const states = new Map<string, Value[]>();
+  const flags = new Set<string>();
+  const forbidden = new Map<string, { count: number; example: Candidate; culprit: Relation | null }>();
+  let positive = 0;
+  let negative = 0;
+  let loop = false;
+  let satisfying: Witness | null = null;
+  let prepared: PreparedModel | null = null;
+  let budgetExceeded: string | null = null;
+  let candidates = 0;
+
+  const onSkeleton = (sk: Skeleton): void => {
+    prepared = model.prepare(sk);
+    for (const e of sk.events) if (e.tags.has('LKR') || e.tags.has('LKW') || e.tags.has('UL') || e.tags.has('LF')) lockLocations.add(e.loc!);
+  };
+  const onCandidate = (c: Candidate): void => {
+    const val = valuation(test, fe, c);
+    if (test.filter !== null && !evalProp(test.filter, val)) return;
+    const holds = evalProp(test.prop, val);
+    const verdict = prepared!.check(c, holds);
+    if (!verdict.ok) {
+      if (holds) {
+        const f = forbidden.get(verdict.failed!);
+        if (f === undefined) forbidden.set(verdict.failed!, { count: 1, example: c, culprit: verdict.culprit });
+        else f.count++;
+      }
+      return;
+    }
+    const fault = c.sk.paths.find((p) => p.fault !== null)?.fault;
+    if (fault != null) throw new LitmusError(test.file, fault.pos.line, fault.pos.col, fault.message);
+    if (c.sk.paths.some((p) => p.loopCut)) loop = true;
+    for (const f of verdict.flags) flags.add(f);
+    const values = observed.map(val);
+    const key = values.map((v) => (typeof v === 'bigint' ? `i${v}` : `s${v}`)).join('|');
+    if (!states.has(key)) states.set(key, values);
+    if (holds) {
+      positive++;
+      if (satisfying === null) satisfying = { candidate: c, timeline: prepared!.timeline(c) };
+    } else negative++;
+  };
+  try {
+    candidates = enumerate(fe, { maxCandidates: opts.maxCandidates, maxEvents: opts.maxEvents ?? DEFAULT_MAX_EVENTS },
+      { skeleton: onSkeleton, candidate: onCandidate });
+  } catch (err) {
+    if (!(err instanceof BudgetExceeded)) throw err;
+    budgetExceeded = err.message;
+    candidates = err.candidates;
+  }
+  if (observed.some((l) => l.kind === 'mem' && lockLocations.has(l.name))) flags.add('lock-final');
+  const sorted = [...states.values()].sort((a, b) => {
+    for (let i = 0; i < a.length; i++) {
+      const d = compareValues(a[i]!, b[i]!);
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
+  const ok = test.quantifier === 'exists' ? positive > 0 : test.quantifier === '~exists' ? positive === 0 : negative === 0;
+  const observation: Observation = positive === 0 ? 'Never' : negative === 0 ? 'Always' : 'Sometimes';
+  return {
+    test, model: opts.model, variant: opts.variant, observed, states: sorted, positive, negative, ok, loop, observation,
+    flags: [...flags].sort(), candidates, budgetExceeded, satisfying,
+    forbidden: [...forbidden].map(([axiom, f]) => ({ axiom, count: f.count, example: f.example, culprit: f.culprit })),
+  };
+}
