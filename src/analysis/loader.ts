@@ -32,8 +32,20 @@ export function ruleProblem(rule: unknown, file: string): string | undefined {
     return `${file}: unknown hazardClass '${String(meta.hazardClass)}'`;
   }
   if (!['error', 'warning', 'info'].includes(meta.severity)) return `${file}: bad severity '${meta.severity}'`;
-  if (!existsSync(join(dirname(file), `${id}.md`))) return `${file}: documentation ${id}.md is missing`;
+  if (!docsCandidates(file, meta.docs).some((p) => existsSync(p))) {
+    return `${file}: documentation ${id}.md is missing`;
+  }
   return undefined;
+}
+
+/**
+ * Where a rule's docs may be: beside the rule file, or at `meta.docs` from
+ * the repository root (in the production image the rules run compiled from
+ * dist/rules/ while their .md pages stay in rules/).
+ */
+function docsCandidates(file: string, docs: string): string[] {
+  const dir = dirname(file);
+  return [join(dir, basename(docs)), resolve(dir, '..', docs), resolve(dir, '../..', docs)];
 }
 
 /** Import every rule in `dir`; a broken rule file is an error naming it. */
