@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'fixtures/**', 'bench/out/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'fixtures/**', 'bench/out/**', '.scratch/**', '.test-dist-*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
