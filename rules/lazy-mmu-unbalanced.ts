@@ -4,6 +4,7 @@
 // lazy_mmu_mode_enable keeps the count, and a slip changes it.
 import {
   defineRule,
+  exitsInsideSections,
   pairedBalance,
   type FunctionRegion,
   type PairSpec,
@@ -46,6 +47,23 @@ function balanceReport(region: FunctionRegion, spec: PairSpec, kind: 'section' |
   return [report];
 }
 
+/** An added `return` between an enable and its disable skips the disable. */
+function exitReports(region: FunctionRegion, spec: PairSpec, closeName: string): RuleReport[] {
+  return exitsInsideSections(region, spec).map((x) => {
+    const report: RuleReport = {
+      messageId: 'returnInSection',
+      data: { function: region.name ?? 'file scope', open: x.open.name, close: x.close.name, closeLine: x.close.line.anchorLine },
+      file: region.file,
+      at: x.exit,
+      evidence: [x.open.line, x.exit],
+      suggestion: `set the error and break out, or goto a label that calls ${closeName}()`,
+      confidence: region.confidence,
+    };
+    if (region.name !== undefined) report.function = region.name;
+    return report;
+  });
+}
+
 export default defineRule({
   meta: {
     id: 'lazy-mmu-unbalanced',
@@ -75,6 +93,8 @@ export default defineRule({
         'lazy MMU section closed without being opened: this patch leaves {{count}} lazy MMU disable(s) in {{function}}() without a matching enable',
       morePauses:
         'lazy MMU pause without resume: this patch leaves {{count}} lazy_mmu_mode_pause() call(s) in {{function}}() without a matching resume',
+      returnInSection:
+        'return inside a lazy MMU section: {{function}}() returns here after {{open}}() without reaching the {{close}}() on line {{closeLine}}',
       moreResumes:
         'lazy MMU resume without pause: this patch leaves {{count}} lazy_mmu_mode_resume() call(s) in {{function}}() without a matching pause',
     },
@@ -83,6 +103,11 @@ export default defineRule({
     return context
       .regions()
       .filter((region) => !implementsLazyMmu(region))
-      .flatMap((region) => [...balanceReport(region, SECTION, 'section'), ...balanceReport(region, PAUSE, 'pause')]);
+      .flatMap((region) => [
+        ...balanceReport(region, SECTION, 'section'),
+        ...balanceReport(region, PAUSE, 'pause'),
+        ...exitReports(region, SECTION, 'lazy_mmu_mode_disable'),
+        ...exitReports(region, PAUSE, 'lazy_mmu_mode_resume'),
+      ]);
   },
 });

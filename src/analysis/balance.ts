@@ -4,7 +4,14 @@
 // function's visible lines carry? A balanced change (both sides converted,
 // or untouched) keeps the same net count in the pre- and post-image and is
 // silent, whatever lies outside the hunks.
-import { callSites, type CallSite, type NameMatcher } from './code.ts';
+//
+// Calls on a branch that jumps away (`lazy_mmu_mode_disable(); return -E;`,
+// or disable ... enable ... `continue;`) are left out of the count when the
+// fragment shows the section's open above them: they do not change what the
+// fall-through path holds. Early returns without a close are
+// section-exits.ts's question.
+import { callSites, codeOf, type CallSite, type NameMatcher } from './code.ts';
+import { indentWidth } from './section-exits.ts';
 import { imageOf, type FunctionRegion, type Image } from '../patch/context.ts';
 import type { HunkLine } from '../patch/types.ts';
 
@@ -14,10 +21,29 @@ export interface PairSpec {
 }
 
 export interface ImageBalance {
-  /** Opens minus closes on the visible lines. */
+  /** Opens minus closes on the visible lines, branch exits left out. */
   net: number;
   opens: CallSite[];
   closes: CallSite[];
+  /** Calls on branches that jump away, not counted in `net`. */
+  branchExits: CallSite[];
+}
+
+const JUMP = /\b(return|goto|break|continue)\b/;
+
+/** Does the block holding `site` end in a jump before it falls through? */
+function endsInJump(lines: HunkLine[], code: string[], site: CallSite): boolean {
+  const text = code[site.index] ?? '';
+  if (JUMP.test(text.slice(site.column))) return true;
+  const depth = indentWidth(site.line.text);
+  for (let r = site.index + 1; r < lines.length; r++) {
+    const c = code[r] ?? '';
+    if (c.trim() === '') continue;
+    const d = indentWidth(lines[r]!.text);
+    if (d < depth) return false;
+    if (d === depth && new RegExp(`^\\s*${JUMP.source}`).test(c)) return true;
+  }
+  return false;
 }
 
 export interface PairedBalance {
@@ -34,10 +60,21 @@ export interface PairedBalance {
 }
 
 export function imageBalance(region: FunctionRegion, image: Image, spec: PairSpec): ImageBalance {
-  const fragments = region.fragments.map((f) => imageOf(f, image));
-  const opens = callSites(fragments, spec.open);
-  const closes = callSites(fragments, spec.close);
-  return { net: opens.length - closes.length, opens, closes };
+  const out: ImageBalance = { net: 0, opens: [], closes: [], branchExits: [] };
+  for (const fragment of region.fragments) {
+    const lines = imageOf(fragment, image);
+    const code = codeOf(lines);
+    const opens = callSites([lines], spec.open);
+    const closes = callSites([lines], spec.close);
+    const first = opens[0];
+    const base = first ? indentWidth(first.line.text) : Infinity;
+    const isExit = (s: CallSite): boolean =>
+      first !== undefined && s.index > first.index && indentWidth(s.line.text) > base && endsInJump(lines, code, s);
+    for (const s of opens) (isExit(s) ? out.branchExits : out.opens).push(s);
+    for (const s of closes) (isExit(s) ? out.branchExits : out.closes).push(s);
+  }
+  out.net = out.opens.length - out.closes.length;
+  return out;
 }
 
 export function pairedBalance(region: FunctionRegion, spec: PairSpec): PairedBalance {

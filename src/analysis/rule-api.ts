@@ -13,6 +13,7 @@ export type { HazardClass, Severity } from './finding.ts';
 export { imageOf, isChanged } from '../patch/context.ts';
 export { callSites, type CallSite, type NameMatcher } from './code.ts';
 export { pairedBalance, imageBalance, type PairSpec, type PairedBalance, type ImageBalance } from './balance.ts';
+export { exitsInsideSections, type SectionExit } from './section-exits.ts';
 export {
   unguardedOrder,
   introducedOrderViolations,

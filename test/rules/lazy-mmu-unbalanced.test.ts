@@ -89,8 +89,94 @@ ruleTester(rule, {
         ],
       }),
     },
+    {
+      name: 'an early return that disables first',
+      diff: fileDiff('mm/vmalloc.c', {
+        oldStart: 60,
+        section: VMAP,
+        lines: [
+          '+\tlazy_mmu_mode_enable();',
+          '+\tfor (; addr < end; addr += PAGE_SIZE) {',
+          '+\t\tif (!pte_present(ptep_get(pte))) {',
+          '+\t\t\tlazy_mmu_mode_disable();',
+          '+\t\t\treturn -EINVAL;',
+          '+\t\t}',
+          '+\t\tif (pte_none(ptep_get(pte))) { lazy_mmu_mode_disable(); return -ENOENT; }',
+          '+\t\tset_pte_at(&init_mm, addr, pte, entry);',
+          '+\t}',
+          '+\tlazy_mmu_mode_disable();',
+        ],
+      }),
+    },
+    {
+      name: 'goto to a label that disables',
+      diff: fileDiff('arch/powerpc/mm/book3s64/hash_tlb.c', {
+        oldStart: 237,
+        section: 'void flush_hash_table_pmd_range(struct mm_struct *mm, pmd_t *pmd, unsigned long addr)',
+        lines: [
+          ' \tlazy_mmu_mode_enable();',
+          ' \tstart_pte = pte_offset_map(pmd, addr);',
+          '+\tif (!start_pte)',
+          '+\t\tgoto out;',
+          ' \tpte_unmap(start_pte);',
+          ' out:',
+          ' \tlazy_mmu_mode_disable();',
+        ],
+      }),
+    },
   ],
   invalid: [
+    {
+      name: 'HAZARDS R01: return -EINVAL leaves the section open',
+      diff: fileDiff('mm/vmalloc.c', {
+        oldStart: 60,
+        section: VMAP,
+        lines: [
+          ' \tpte = pte_offset_kernel(pmd, addr);',
+          '+\tlazy_mmu_mode_enable();',
+          '+\tfor (; addr < end; addr += PAGE_SIZE) {',
+          '+\t\tif (!pte_present(ptep_get(pte)))',
+          '+\t\t\treturn -EINVAL;',
+          '+\t\tset_pte_at(&init_mm, addr, pte, entry);',
+          '+\t}',
+          '+\tlazy_mmu_mode_disable();',
+          ' \treturn 0;',
+        ],
+      }),
+      errors: [
+        {
+          message:
+            'return inside a lazy MMU section: vmap_pte_range() returns here after lazy_mmu_mode_enable() without reaching the lazy_mmu_mode_disable() on line 67',
+          file: 'mm/vmalloc.c',
+          line: 64,
+        },
+      ],
+    },
+    {
+      name: 'a return added inside a pause',
+      diff: fileDiff('mm/kasan/shadow.c', {
+        oldStart: 305,
+        section: 'static int kasan_populate_vmalloc_pte(pte_t *ptep, unsigned long addr,',
+        lines: [
+          ' \tlazy_mmu_mode_pause();',
+          ' \tspin_lock(&init_mm.page_table_lock);',
+          '+\tif (likely(!pte_none(ptep_get(ptep)))) {',
+          '+\t\tspin_unlock(&init_mm.page_table_lock);',
+          '+\t\treturn 0;',
+          '+\t}',
+          ' \tspin_unlock(&init_mm.page_table_lock);',
+          ' \tlazy_mmu_mode_resume();',
+        ],
+      }),
+      errors: [
+        {
+          message:
+            'return inside a lazy MMU section: kasan_populate_vmalloc_pte() returns here after lazy_mmu_mode_pause() without reaching the lazy_mmu_mode_resume() on line 312',
+          file: 'mm/kasan/shadow.c',
+          line: 309,
+        },
+      ],
+    },
     {
       name: 'leave converted to enable (the fixtures/patch variant in small)',
       diff: fileDiff(
