@@ -44,7 +44,11 @@ export function argumentTexts(call: Node): string[] {
 function assignmentTarget(call: Node): string | undefined {
   let child: Node = call;
   let parent = call.parent;
-  while (parent && (parent.type === 'parenthesized_expression' || parent.type === 'cast_expression')) {
+  // `pte = kernel ? pte_offset_kernel(...) : pte_offset_map(...)`: either arm lands in pte.
+  const passesValue = (p: Node, c: Node): boolean =>
+    p.type === 'parenthesized_expression' || p.type === 'cast_expression' ||
+    (p.type === 'conditional_expression' && !p.childForFieldName('condition')?.equals(c));
+  while (parent && passesValue(parent, child)) {
     child = parent;
     parent = parent.parent;
   }

@@ -13,10 +13,11 @@ import type { CCall } from './calls.ts';
 import type { CFunction } from './functions.ts';
 import type { BranchFact } from './conditions.ts';
 import type { KernelMacroSite } from './kernel-macros.ts';
-import { branchFacts } from './conditions.ts';
+import { branchFacts, edgeConstraint } from './conditions.ts';
+import type { EdgeConstraint } from './conditions.ts';
 import { statementEvents } from './events.ts';
 import type { CEvent } from './events.ts';
-import { compactText, endLineOf, lineOf, namedChildren, statementChildren } from './syntax.ts';
+import { compactText, declaredName, endLineOf, lineOf, namedChildren, statementChildren, unparenthesise } from './syntax.ts';
 
 export type { CEvent } from './events.ts';
 
@@ -38,6 +39,8 @@ export interface CfgEdge {
   facts: BranchFact[];
   /** A loop's back edge: path enumeration takes each at most once. */
   back: boolean;
+  /** The if-condition as atoms, for keeping correlated branches consistent. */
+  constraint?: EdgeConstraint;
 }
 
 export interface Cfg {
@@ -50,6 +53,7 @@ export interface Cfg {
 interface Pred {
   node: number;
   facts: BranchFact[];
+  constraint?: EdgeConstraint;
 }
 
 interface GuardSite {
@@ -103,7 +107,7 @@ class CfgBuilder {
   }
 
   private connect(preds: Pred[], to: number, back = false): void {
-    for (const p of preds) this.nodes[p.node]?.succ.push({ to, facts: p.facts, back });
+    for (const p of preds) this.nodes[p.node]?.succ.push({ to, facts: p.facts, back, ...(p.constraint ? { constraint: p.constraint } : {}) });
   }
 
   private collectLabels(n: Node, stack: number[]): void {
@@ -172,8 +176,9 @@ class CfgBuilder {
     return id;
   }
 
-  private edgeOut(id: number, cond: Node | null, outcome: boolean): Pred {
-    return { node: id, facts: cond ? branchFacts(cond, outcome) : [] };
+  private edgeOut(id: number, cond: Node | null, outcome: boolean, correlate = false): Pred {
+    const constraint = correlate && cond ? edgeConstraint(cond, outcome) : undefined;
+    return { node: id, facts: cond ? branchFacts(cond, outcome) : [], ...(constraint ? { constraint } : {}) };
   }
 
   private statement(s: Node, preds: Pred[]): Pred[] {
@@ -213,9 +218,23 @@ class CfgBuilder {
       case 'preproc_call':
       case 'preproc_include':
         return preds;
-      default:
-        return this.statementNode(s, preds);
+      default: {
+        const t = ternaryAssignment(s);
+        return t ? this.ternaryStatement(s, t, preds) : this.statementNode(s, preds);
+      }
     }
+  }
+
+  /** `pte = kernel ? pte_offset_kernel(..) : pte_offset_map(..);` as a branch with one arm per value. */
+  private ternaryStatement(s: Node, t: TernaryAssignment, preds: Pred[]): Pred[] {
+    const id = this.branchNode(s, t.condition, preds);
+    const arm = (expr: Node, outcome: boolean): Pred => {
+      const events: CEvent[] = [...statementEvents(expr), { kind: 'assign', target: t.target, value: compactText(expr), line: lineOf(expr) }];
+      const n = this.add('statement', lineOf(s), compactText(s), events);
+      this.connect([this.edgeOut(id, t.condition, outcome, true)], n);
+      return { node: n, facts: [] };
+    };
+    return [arm(t.consequence, true), arm(t.alternative, false)];
   }
 
   private ifStatement(s: Node, preds: Pred[]): Pred[] {
@@ -226,9 +245,11 @@ class CfgBuilder {
     const id = this.branchNode(s, cond, preds);
     const cons = s.childForFieldName('consequence');
     const alt = s.childForFieldName('alternative');
-    const thenOut = cons ? this.statement(cons, [this.edgeOut(id, cond, true)]) : [this.edgeOut(id, cond, true)];
+    const yes = this.edgeOut(id, cond, true, true);
+    const no = this.edgeOut(id, cond, false, true);
+    const thenOut = cons ? this.statement(cons, [yes]) : [yes];
     const altStmt = alt ? (alt.type === 'else_clause' ? statementChildren(alt)[0] : alt) : undefined;
-    const elseOut = altStmt ? this.statement(altStmt, [this.edgeOut(id, cond, false)]) : [this.edgeOut(id, cond, false)];
+    const elseOut = altStmt ? this.statement(altStmt, [no]) : [no];
     return [...thenOut, ...elseOut];
   }
 
@@ -415,6 +436,38 @@ class CfgBuilder {
     }
     return cur;
   }
+}
+
+interface TernaryAssignment {
+  target: string;
+  condition: Node;
+  consequence: Node;
+  alternative: Node;
+}
+
+/** `x = c ? a : b;` or `T *x = c ? a : b;`, where the arms are what differ (map or not). */
+function ternaryAssignment(s: Node): TernaryAssignment | undefined {
+  let target: string | undefined;
+  let value: Node | null | undefined;
+  if (s.type === 'expression_statement') {
+    const e = namedChildren(s)[0];
+    if (e?.type !== 'assignment_expression' || e.children[1]?.type !== '=') return undefined;
+    const left = e.childForFieldName('left');
+    target = left ? compactText(left) : undefined;
+    value = e.childForFieldName('right');
+  } else if (s.type === 'declaration') {
+    const inits = namedChildren(s).filter((c) => c.type === 'init_declarator');
+    if (inits.length !== 1 || !inits[0]) return undefined;
+    target = declaredName(inits[0].childForFieldName('declarator'));
+    value = inits[0].childForFieldName('value');
+  }
+  const v = value ? unparenthesise(value) : undefined;
+  if (!target || v?.type !== 'conditional_expression') return undefined;
+  const condition = v.childForFieldName('condition');
+  const consequence = v.childForFieldName('consequence');
+  const alternative = v.childForFieldName('alternative');
+  if (!condition || !consequence || !alternative) return undefined;
+  return { target, condition, consequence, alternative };
 }
 
 const STATEMENT_TYPES = new Set([

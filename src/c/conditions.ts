@@ -80,3 +80,77 @@ export function branchFacts(cond: Node, outcome: boolean): BranchFact[] {
   const v = testedVariable(e);
   return v !== undefined ? [{ kind: 'null', variable: v, isNull: !outcome }] : [];
 }
+
+/**
+ * A branch condition reduced to atoms, so that two branches on the same test
+ * (`if (mm == &init_mm) pte = pte_offset_kernel(..); else pte = pte_offset_map(..);`
+ * … `if (mm != &init_mm) pte_unmap(pte);`) are taken consistently on a path.
+ * An atom is a condition text without `!`, `likely()`, and with `!=` turned
+ * into `==`; `x == NULL` is the atom `x` false.
+ */
+export interface Atom {
+  text: string;
+  value: boolean;
+}
+
+/** What an edge requires: every atom (`all`), or at least one of them (`anyOf`). */
+export type EdgeConstraint = { kind: 'all'; atoms: Atom[] } | { kind: 'anyOf'; atoms: Atom[] };
+
+function atomOf(node: Node, value: boolean): Atom | undefined {
+  const e = unparenthesise(node);
+  if (e.type === 'unary_expression' && e.children[0]?.type === '!') {
+    const arg = e.childForFieldName('argument');
+    return arg ? atomOf(arg, !value) : undefined;
+  }
+  if (e.type === 'call_expression' && TRANSPARENT.has(e.childForFieldName('function')?.text ?? '')) {
+    const args = e.childForFieldName('arguments');
+    const arg = args ? namedChildren(args)[0] : undefined;
+    return arg ? atomOf(arg, value) : undefined;
+  }
+  if (e.type === 'binary_expression') {
+    const op = e.children[1]?.type;
+    const left = e.childForFieldName('left');
+    const right = e.childForFieldName('right');
+    if (op === '&&' || op === '||') return undefined;
+    if (left && right && (op === '==' || op === '!=')) {
+      const eq = op === '==' ? value : !value;
+      if (isNullLiteral(right)) return atomOf(left, !eq);
+      if (isNullLiteral(left)) return atomOf(right, !eq);
+      return { text: `${compactText(left)} == ${compactText(right)}`, value: eq };
+    }
+  }
+  if (e.type === 'assignment_expression') {
+    const left = e.childForFieldName('left');
+    return left ? { text: compactText(left), value } : undefined;
+  }
+  return { text: compactText(e), value };
+}
+
+function conjuncts(node: Node, op: '&&' | '||'): Node[] {
+  const e = unparenthesise(node);
+  if (e.type === 'binary_expression' && e.children[1]?.type === op) {
+    const l = e.childForFieldName('left');
+    const r = e.childForFieldName('right');
+    return [...(l ? conjuncts(l, op) : []), ...(r ? conjuncts(r, op) : [])];
+  }
+  return [e];
+}
+
+/** The constraint of the edge where `cond` is `outcome`, or undefined when it has no usable shape. */
+export function edgeConstraint(cond: Node, outcome: boolean): EdgeConstraint | undefined {
+  const and = conjuncts(cond, '&&');
+  const or = conjuncts(cond, '||');
+  const parts = and.length > 1 ? and : or;
+  const isAnd = and.length > 1;
+  const atoms = parts.map((p) => atomOf(p, outcome));
+  if (atoms.some((a) => a === undefined)) return undefined;
+  const defined = atoms.filter((a): a is Atom => a !== undefined);
+  if (parts.length === 1) return { kind: 'all', atoms: defined };
+  // a && b: true means all hold, false means at least one fails; a || b the converse.
+  return isAnd === outcome ? { kind: 'all', atoms: defined } : { kind: 'anyOf', atoms: defined };
+}
+
+/** A bare variable atom that is false says the pointer is NULL. */
+export function nullFactOf(atom: Atom): BranchFact | undefined {
+  return /^[A-Za-z_][\w]*(?:(?:->|\.)[A-Za-z_]\w*)*$/.test(atom.text) && !atom.value ? { kind: 'null', variable: atom.text, isNull: true } : undefined;
+}

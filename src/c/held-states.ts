@@ -3,8 +3,9 @@
 // that hold the same things merge, so loops converge and the work stays
 // proportional to the distinct lock states, not the number of paths.
 import type { CCall } from './calls.ts';
-import type { Cfg } from './cfg.ts';
-import type { BranchFact } from './conditions.ts';
+import type { Cfg, CfgEdge } from './cfg.ts';
+import { nullFactOf } from './conditions.ts';
+import type { Atom, BranchFact } from './conditions.ts';
 import { callEvents } from './events.ts';
 import type { CEvent } from './events.ts';
 import { effectsOfCall, ptlVariablesOf } from './resources.ts';
@@ -25,6 +26,8 @@ export interface HeldState {
   holds: readonly Hold[];
   /** Releases with nothing held (the caller's lock, or a bug). */
   deficits: Readonly<Record<string, number>>;
+  /** Outcomes of correlated branch conditions taken on this path (atom text → value). */
+  assumed: Readonly<Record<string, boolean>>;
 }
 
 export interface Underflow {
@@ -66,7 +69,8 @@ export function heldCount(state: HeldState, resource: Resource): number {
 function keyOf(s: HeldState): string {
   const holds = s.holds.map((h) => `${h.resource}@${h.line}:${h.callee}:${[...h.owners].sort().join(',')}${h.pending ? '?' : ''}`).sort();
   const def = Object.entries(s.deficits).filter(([, v]) => v > 0).sort().map(([k, v]) => `${k}-${v}`);
-  return `${holds.join(';')}|${def.join(';')}`;
+  const assumed = Object.entries(s.assumed).sort().map(([k, v]) => `${v ? '' : '!'}${k}`);
+  return `${holds.join(';')}|${def.join(';')}|${assumed.join(';')}`;
 }
 
 /** `pte` from `pte`, `pte - 1`, `&pte`, `start_pte`. */
@@ -111,7 +115,16 @@ function applyCall(state: HeldState, call: CCall, ctx: EffectContext, onUnderflo
       onUnderflow(e.resource);
     }
   }
-  return { holds, deficits };
+  return { holds, deficits, assumed: state.assumed };
+}
+
+/** Forgets assumptions about a condition once a variable it reads is written. */
+function forget(state: HeldState, target: string): HeldState {
+  const base = baseVariable(target);
+  if (!base) return state;
+  const word = new RegExp(`\\b${base}\\b`);
+  const kept = Object.entries(state.assumed).filter(([k]) => !word.test(k));
+  return kept.length === Object.keys(state.assumed).length ? state : { ...state, assumed: Object.fromEntries(kept) };
 }
 
 function applyAssign(state: HeldState, target: string, value: string): HeldState {
@@ -119,6 +132,28 @@ function applyAssign(state: HeldState, target: string, value: string): HeldState
   const source = /^([A-Za-z_]\w*)\s*(?:=(?!=)|$)/.exec(value)?.[1];
   if (!source || !state.holds.some((h) => h.owners.includes(source) && !h.owners.includes(target))) return state;
   return { ...state, holds: state.holds.map((h) => (h.owners.includes(source) ? { ...h, owners: [...h.owners, target] } : h)) };
+}
+
+/**
+ * Applies an edge's correlated-condition constraint: undefined when the path
+ * already took the opposite outcome of the same test (an infeasible path).
+ */
+function applyConstraint(state: HeldState, edge: CfgEdge, correlated: ReadonlySet<string>): { state: HeldState; facts: BranchFact[] } | undefined {
+  const c = edge.constraint;
+  if (edge.back) return { state: Object.keys(state.assumed).length ? { ...state, assumed: {} } : state, facts: edge.facts };
+  if (!c) return { state, facts: edge.facts };
+  const known = (a: Atom): boolean | undefined => state.assumed[a.text];
+  let atoms = c.atoms;
+  if (c.kind === 'anyOf') {
+    atoms = c.atoms.filter((a) => known(a) !== !a.value);
+    if (atoms.length === 0) return undefined;
+    if (atoms.length > 1) return { state, facts: edge.facts };
+  }
+  if (atoms.some((a) => known(a) === !a.value)) return undefined;
+  const record = atoms.filter((a) => correlated.has(a.text) && known(a) === undefined);
+  const derived = c.kind === 'anyOf' ? atoms.flatMap((a) => nullFactOf(a) ?? []) : [];
+  const next = record.length ? { ...state, assumed: { ...state.assumed, ...Object.fromEntries(record.map((a) => [a.text, a.value])) } } : state;
+  return { state: next, facts: derived.length ? [...edge.facts, ...derived] : edge.facts };
 }
 
 function applyEdge(state: HeldState, facts: readonly BranchFact[]): HeldState {
@@ -141,7 +176,17 @@ function entryState(cfg: Cfg, entry: HeldStateOptions['entry']): HeldState {
   for (const [resource, n] of Object.entries(entry ?? {})) {
     for (let i = 0; i < (n ?? 0); i++) holds.push({ resource, callee: '<caller>', line: cfg.fn.startLine, owners: [] });
   }
-  return { holds, deficits: {} };
+  return { holds, deficits: {}, assumed: {} };
+}
+
+/** Atoms tested by more than one branch: only those are worth keeping apart on paths. */
+function correlatedAtoms(cfg: Cfg): Set<string> {
+  const count = new Map<string, number>();
+  for (const n of cfg.nodes) {
+    const texts = new Set(n.succ.flatMap((e) => e.constraint?.atoms.map((a) => a.text) ?? []));
+    for (const t of texts) count.set(t, (count.get(t) ?? 0) + 1);
+  }
+  return new Set([...count].filter(([, n]) => n > 1).map(([t]) => t));
 }
 
 interface Visit {
@@ -154,6 +199,7 @@ export function analyseHeldStates(cfg: Cfg, options: HeldStateOptions = {}): Hel
   const allCalls = cfg.nodes.flatMap((n) => callEvents(n.events));
   const ctx: EffectContext = { ptlVariables: ptlVariablesOf(allCalls), ...(options.extra ? { extra: options.extra } : {}) };
   const maxSteps = options.maxSteps ?? 200_000;
+  const correlated = correlatedAtoms(cfg);
   const atNode = new Map<number, Map<string, Visit>>();
   const beforeEvent = new Map<string, Map<string, HeldState>>();
   const underflows: Underflow[] = [];
@@ -205,10 +251,15 @@ export function analyseHeldStates(cfg: Cfg, options: HeldStateOptions = {}): Hel
           underflows.push({ resource, call: ev.call, nodeId: node.id, witness: witness(item.node, item.key) });
         });
       } else if (ev.kind === 'assign') {
-        state = applyAssign(state, ev.target, ev.value);
+        state = forget(applyAssign(state, ev.target, ev.value), ev.target);
+      } else {
+        state = forget(state, ev.target);
       }
     });
-    for (const e of node.succ) enqueue(e.to, applyEdge(state, e.facts), item);
+    for (const e of node.succ) {
+      const c = applyConstraint(state, e, correlated);
+      if (c) enqueue(e.to, applyEdge(c.state, c.facts), item);
+    }
   }
 
   const statesOf = (m: Map<string, Visit> | undefined): HeldState[] => [...(m?.values() ?? [])].map((v) => v.state);
