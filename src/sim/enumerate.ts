@@ -204,22 +204,90 @@ function locationChoices(sk: Skeleton, l: string, budget: Budget): LocationChoic
   const sources = reads.map((r) => evs.filter((w) => w.kind === 'W' && w.value === r.value &&
     !(w.thread === r.thread && w.poIndex > r.poIndex)).map((w) => w.id));
   if (sources.some((s) => s.length === 0)) return [];
+  // Same-thread writes around each read bound where its source may sit in co.
+  const before = reads.map((r) => (writesByThread.get(r.thread) ?? []).filter((w) => sk.events[w]!.poIndex < r.poIndex));
+  const after = reads.map((r) => (writesByThread.get(r.thread) ?? []).filter((w) => sk.events[w]!.poIndex > r.poIndex));
+  const rmwWrite = reads.map((r) => { const ws = [...sk.rmw.row(r.id)]; return ws.length > 0 ? ws[0]! : -1; });
+  const graph = new LocationGraph(sk, evs.map((e) => e.id));
   const out: LocationChoice[] = [];
   const chains = [...writesByThread.values()];
+  const coPos = new Int32Array(sk.n);
   for (const order of interleavings(chains)) {
     const co = [...init, ...order];
-    const pick = sources.map(() => 0);
+    co.forEach((w, k) => { coPos[w] = k; });
+    // Coherence (CoWR, CoRW) and atomicity prune each read's sources first.
+    const allowed = sources.map((srcs, k) => {
+      const lo = before[k]!.reduce((m, w) => Math.max(m, coPos[w]!), -1);
+      const hi = after[k]!.reduce((m, w) => Math.min(m, coPos[w]!), co.length);
+      const rw = rmwWrite[k]!;
+      return srcs.filter((w) => coPos[w]! >= lo && coPos[w]! < hi && (rw < 0 || coPos[w]! === coPos[rw]! - 1));
+    });
+    budget.spend();
+    if (allowed.some((a) => a.length === 0)) continue;
+    const pick = allowed.map(() => 0);
     for (;;) {
       budget.spend();
-      const rf = reads.map((r, k) => [r.id, sources[k]![pick[k]!]!] as const);
-      if (coherentAt(sk, evs.map((e) => e.id), co, rf) && atomicAt(sk, co, rf)) out.push({ co, rf });
+      const rf = reads.map((r, k) => [r.id, allowed[k]![pick[k]!]!] as const);
+      if (graph.acyclicWith(co, rf, coPos)) out.push({ co, rf });
       let k = pick.length - 1;
-      while (k >= 0 && pick[k]! + 1 >= sources[k]!.length) { pick[k] = 0; k--; }
+      while (k >= 0 && pick[k]! + 1 >= allowed[k]!.length) { pick[k] = 0; k--; }
       if (k < 0) break;
       pick[k]!++;
     }
   }
   return out;
+}
+
+/**
+ * po-loc ∪ rf ∪ co ∪ fr on one location's events; po-loc is fixed, the rest
+ * comes per attempt. Small enough for a fresh Kahn pass each time.
+ */
+class LocationGraph {
+  private readonly local: Int32Array;
+  private readonly n: number;
+  private readonly poEdges: readonly (readonly [number, number])[];
+  private readonly succ: number[][];
+  private readonly indeg: Int32Array;
+
+  constructor(sk: Skeleton, ids: readonly number[]) {
+    this.n = ids.length;
+    this.local = new Int32Array(sk.n).fill(-1);
+    ids.forEach((id, k) => { this.local[id] = k; });
+    const po: [number, number][] = [];
+    let prev = -1;
+    // ids are in thread, then po, order: consecutive same-thread events suffice.
+    for (const id of ids) {
+      const e = sk.events[id]!;
+      if (prev >= 0 && !e.isInit && sk.events[prev]!.thread === e.thread) po.push([this.local[prev]!, this.local[id]!]);
+      prev = e.isInit ? -1 : id;
+    }
+    this.poEdges = po;
+    this.succ = Array.from({ length: this.n }, () => []);
+    this.indeg = new Int32Array(this.n);
+  }
+
+  acyclicWith(co: readonly number[], rf: readonly (readonly [number, number])[], coPos: Int32Array): boolean {
+    const { succ, indeg, local } = this;
+    for (const s of succ) s.length = 0;
+    indeg.fill(0);
+    const edge = (a: number, b: number): void => { succ[a]!.push(b); indeg[b]!++; };
+    for (const [a, b] of this.poEdges) edge(a, b);
+    for (let i = 0; i + 1 < co.length; i++) edge(local[co[i]!]!, local[co[i + 1]!]!);
+    for (const [r, w] of rf) {
+      edge(local[w]!, local[r]!);
+      const next = co[coPos[w]! + 1];
+      if (next !== undefined && next !== r) edge(local[r]!, local[next]!);
+    }
+    const stack: number[] = [];
+    for (let i = 0; i < this.n; i++) if (indeg[i] === 0) stack.push(i);
+    let seen = 0;
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      seen++;
+      for (const j of succ[i]!) if (--indeg[j]! === 0) stack.push(j);
+    }
+    return seen === this.n;
+  }
 }
 
 /** All merges of the chains that keep each chain's order. */
@@ -241,52 +309,3 @@ function* interleavings(chains: readonly (readonly number[])[]): Generator<numbe
   yield* go();
 }
 
-/** acyclic(po-loc ∪ rf ∪ co ∪ fr) restricted to one location's events. */
-function coherentAt(sk: Skeleton, ids: readonly number[], co: readonly number[], rf: readonly (readonly [number, number])[]): boolean {
-  const local = new Map<number, number>();
-  ids.forEach((id, k) => local.set(id, k));
-  const n = ids.length;
-  const succ: number[][] = Array.from({ length: n }, () => []);
-  const edge = (a: number, b: number): void => { succ[local.get(a)!]!.push(local.get(b)!); };
-  let prev: number | null = null;
-  // po-loc: consecutive events of a thread (ids are in thread, then po, order).
-  for (const id of ids) {
-    const e = sk.events[id]!;
-    if (prev !== null && !e.isInit && sk.events[prev]!.thread === e.thread) edge(prev, id);
-    prev = e.isInit ? null : id;
-  }
-  for (let i = 0; i + 1 < co.length; i++) edge(co[i]!, co[i + 1]!);
-  const coPos = new Map<number, number>();
-  co.forEach((w, k) => coPos.set(w, k));
-  for (const [r, w] of rf) {
-    edge(w, r);
-    const next = co[coPos.get(w)! + 1];
-    if (next !== undefined) edge(r, next);
-  }
-  const indeg = new Int32Array(n);
-  for (const s of succ) for (const j of s) indeg[j]!++;
-  const stack: number[] = [];
-  for (let i = 0; i < n; i++) if (indeg[i] === 0) stack.push(i);
-  let seen = 0;
-  while (stack.length > 0) {
-    const i = stack.pop()!;
-    seen++;
-    for (const j of succ[i]!) if (--indeg[j]! === 0) stack.push(j);
-  }
-  return seen === n;
-}
-
-/** empty(rmw ∩ (fre ; coe)) at one location. */
-function atomicAt(sk: Skeleton, co: readonly number[], rf: readonly (readonly [number, number])[]): boolean {
-  const coPos = new Map<number, number>();
-  co.forEach((w, k) => coPos.set(w, k));
-  for (const [r, src] of rf) {
-    for (const w of sk.rmw.row(r)) {
-      const from = coPos.get(src)!;
-      const to = coPos.get(w)!;
-      const reader = sk.events[r]!.thread;
-      for (let k = from + 1; k < to; k++) if (sk.events[co[k]!]!.thread !== reader) return false;
-    }
-  }
-  return true;
-}

@@ -146,6 +146,7 @@ export class Relation {
   seq(o: Relation): Relation {
     const { n, w } = this;
     const out = new Uint32Array(w * n);
+    if (this.isEmpty() || o.isEmpty()) return new Relation(n, out);
     for (let i = 0; i < n; i++) {
       const base = i * w;
       for (let wi = 0; wi < w; wi++) {
@@ -170,14 +171,34 @@ export class Relation {
   }
 
   inverse(): Relation {
-    const r = new Relation(this.n);
-    for (let i = 0; i < this.n; i++) for (const j of this.row(i)) r.add(j, i);
+    const { n, w } = this;
+    const r = new Relation(n);
+    for (let i = 0; i < n; i++) {
+      for (let x = 0; x < w; x++) {
+        let word = this.bits[i * w + x]!;
+        while (word !== 0) {
+          const bit = word & -word;
+          const j = (x << 5) + (31 - Math.clz32(bit));
+          word ^= bit;
+          r.bits[j * w + (i >>> 5)]! |= 1 << (i & 31);
+        }
+      }
+    }
     return r;
   }
 
   /** r? */
   opt(): Relation {
-    return this.union(Relation.identity(this.n));
+    const b = this.bits.slice();
+    for (let i = 0; i < this.n; i++) b[i * this.w + (i >>> 5)]! |= 1 << (i & 31);
+    return new Relation(this.n, b);
+  }
+
+  /** r \ id */
+  minusId(): Relation {
+    const b = this.bits.slice();
+    for (let i = 0; i < this.n; i++) b[i * this.w + (i >>> 5)]! &= ~(1 << (i & 31));
+    return new Relation(this.n, b);
   }
 
   /** r⁺, by Warshall's algorithm on rows. */
@@ -199,6 +220,7 @@ export class Relation {
 
   /** r* */
   star(): Relation {
+    if (this.isEmpty()) return Relation.identity(this.n);
     return this.plus().opt();
   }
 
@@ -257,16 +279,33 @@ export class Relation {
 
   /** Acyclicity by repeatedly removing sources (Kahn), without a closure. */
   acyclic(): boolean {
-    const { n } = this;
+    const { n, w, bits } = this;
     const indeg = new Int32Array(n);
-    for (let i = 0; i < n; i++) for (const j of this.row(i)) indeg[j]!++;
+    for (let i = 0; i < n; i++) {
+      for (let x = 0; x < w; x++) {
+        let word = bits[i * w + x]!;
+        while (word !== 0) {
+          const bit = word & -word;
+          indeg[(x << 5) + (31 - Math.clz32(bit))]!++;
+          word ^= bit;
+        }
+      }
+    }
     const stack: number[] = [];
     for (let i = 0; i < n; i++) if (indeg[i] === 0) stack.push(i);
     let seen = 0;
     while (stack.length > 0) {
       const i = stack.pop()!;
       seen++;
-      for (const j of this.row(i)) if (--indeg[j]! === 0) stack.push(j);
+      for (let x = 0; x < w; x++) {
+        let word = bits[i * w + x]!;
+        while (word !== 0) {
+          const bit = word & -word;
+          const j = (x << 5) + (31 - Math.clz32(bit));
+          word ^= bit;
+          if (--indeg[j]! === 0) stack.push(j);
+        }
+      }
     }
     return seen === n;
   }
@@ -301,5 +340,6 @@ export class Relation {
 
 /** fencerel(S) = po ; [S] ; po. */
 export function fencerel(po: Relation, s: EventSet): Relation {
+  if (s.isEmpty()) return new Relation(po.n);
   return po.restrict(null, s).seq(po);
 }

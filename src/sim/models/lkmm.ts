@@ -144,37 +144,41 @@ function evaluate(s: Static, c: Candidate, detail: boolean, full: boolean): Verd
   });
   if (s.lockChecks !== null) return fail(s.lockChecks, null);
 
-  const fr = rf.inverse().seq(co).minus(s.id);
+  const fr = rf.inverse().seq(co).minusId();
   const rfi = rf.inter(int);
   const rfe = rf.inter(ext);
   // coherence and atomic hold by construction (checked per location).
-  const carryDep = Relation.seqAll(sk.data, Relation.id(s.notSrcuUnlock), rfi).star();
-  const addr = carryDep.seq(sk.addr);
-  const data = carryDep.seq(sk.data);
-  const ctrl = carryDep.seq(sk.ctrl);
+  const dataRfi = sk.data.restrict(null, s.notSrcuUnlock).seq(rfi);
+  let addr = sk.addr, data = sk.data, ctrl = sk.ctrl;
+  if (!dataRfi.isEmpty()) {
+    const carryDep = dataRfi.star();
+    addr = carryDep.seq(sk.addr);
+    data = carryDep.seq(sk.data);
+    ctrl = carryDep.seq(sk.ctrl);
+  }
 
-  const poUnlockLockPo = Relation.seqAll(s.ULpo, po.union(rf), s.LKRpo);
-  const mb = s.mbStatic.union(Relation.seqAll(Relation.id(sk.M), s.ULpo, co.union(po), s.LKWafterUnlockLock));
+  const poUnlockLockPo = s.ULpo.isEmpty() ? s.ULpo : Relation.seqAll(s.ULpo, po.union(rf), s.LKRpo);
+  const mb = s.LKWafterUnlockLock.isEmpty() ? s.mbStatic
+    : s.mbStatic.union(Relation.seqAll(s.ULpo.restrict(sk.M, null), co.union(po), s.LKWafterUnlockLock));
   const strongFence0 = mb.union(s.gp);
   const nonrwFence0 = strongFence0.union(s.poRel, s.acqPo);
   const fence0 = nonrwFence0.union(s.wmb, s.rmb);
 
   const dep = addr.union(data);
-  const W = Relation.id(sk.W);
-  const rwdep = dep.union(ctrl).seq(W);
+  const rwdep = dep.union(ctrl).restrict(null, sk.W);
   const overwrite = co.union(fr);
-  const toW = rwdep.union(overwrite.inter(int), Relation.seqAll(addr, Relation.id(s.Plain), s.wmb));
-  const toR = addr.restrict(null, sk.R).union(Relation.seqAll(dep, idMarked, rfi));
+  const toW = rwdep.union(overwrite.inter(int), addr.restrict(null, s.Plain).seq(s.wmb));
+  const toR = addr.restrict(null, sk.R).union(dep.restrict(null, Marked).seq(rfi));
   const ppo = toR.union(toW, fence0, poUnlockLockPo.inter(int));
   const rmwSequence = rf.seq(sk.rmw).star();
   const aCumul = (r: Relation): Relation => rfe.restrict(null, Marked).opt().seq(r);
-  const cumulFence = Relation.seqAll(idMarked, aCumul(strongFence0.union(s.poRel)).union(s.wmb, poUnlockLockPo), idMarked, rmwSequence);
+  const cumulFence = aCumul(strongFence0.union(s.poRel)).union(s.wmb, poUnlockLockPo).restrict(Marked, Marked).seq(rmwSequence);
   const cumulStar = cumulFence.star();
-  const prop = Relation.seqAll(idMarked, overwrite.inter(ext).opt(), cumulStar, idMarked, rfe.opt(), idMarked);
-  const hb = Relation.seqAll(idMarked, ppo.union(rfe, prop.minus(s.id).inter(int)), idMarked);
+  const prop = overwrite.inter(ext).opt().restrict(Marked, null).seq(cumulStar).restrict(null, Marked).seq(rfe.opt()).restrict(null, Marked);
+  const hb = ppo.union(rfe, prop.minusId().inter(int)).restrict(Marked, Marked);
   if (!hb.acyclic()) return fail('happens-before', hb, { hb });
   const hbStar = hb.star();
-  const pb = Relation.seqAll(prop, strongFence0, hbStar, idMarked);
+  const pb = strongFence0.isEmpty() ? strongFence0 : Relation.seqAll(prop, strongFence0, hbStar).restrict(null, Marked);
   if (!pb.acyclic()) return fail('propagation', pb, { hb, pb });
   const pbStar = pb.star();
 
@@ -194,9 +198,13 @@ function evaluate(s: Static, c: Candidate, detail: boolean, full: boolean): Verd
       order = next;
     }
     rcuFence = Relation.seqAll(po, order, po.opt());
-    rb = Relation.seqAll(prop, rcuFence, hbStar, pbStar, idMarked);
+    rb = Relation.seqAll(prop, rcuFence, hbStar, pbStar).restrict(null, Marked);
     if (!rb.irreflexive()) return fail('rcu', rb, { hb, pb, rb });
   }
+
+  const flags = [...s.staticFlags];
+  // Without plain accesses there is nothing to race and nothing to check.
+  if (s.Plain.isEmpty()) return { ok: true, failed: null, culprit: null, flags, hb, pb, rb };
 
   // Plain accesses and data races, with fence and strong-fence shadowed by rcu-fence.
   const fence = fence0.union(rcuFence);
@@ -221,7 +229,6 @@ function evaluate(s: Static, c: Candidate, detail: boolean, full: boolean): Verd
   const incoh = wrIncoh.union(rwIncoh, wwIncoh);
   if (!incoh.isEmpty()) return fail('plain-coherence', incoh, { hb, pb, rb });
 
-  const flags = [...s.staticFlags];
   if (full) {
     const mixed = Relation.seqAll(Relation.id(s.Plain.inter(sk.W)), s.poLoc.minus(s.barrier), idMarked)
       .union(Relation.seqAll(idMarked, s.poLoc.minus(s.barrier), Relation.id(s.Plain.inter(sk.W))));
