@@ -30,6 +30,7 @@ export interface ImageBalance {
 }
 
 const JUMP = /\b(return|goto|break|continue)\b/;
+const JUMP_STATEMENT = /^\s*(return|goto|break|continue)\b/;
 
 /** Does the block holding `site` end in a jump before it falls through? */
 function endsInJump(lines: HunkLine[], code: string[], site: CallSite): boolean {
@@ -41,7 +42,7 @@ function endsInJump(lines: HunkLine[], code: string[], site: CallSite): boolean 
     if (c.trim() === '') continue;
     const d = indentWidth(lines[r]!.text);
     if (d < depth) return false;
-    if (d === depth && new RegExp(`^\\s*${JUMP.source}`).test(c)) return true;
+    if (d === depth && JUMP_STATEMENT.test(c)) return true;
   }
   return false;
 }

@@ -22,7 +22,17 @@ export interface CallSite {
  * a block comment, so a line that reads like a comment continuation
  * (` * text`) counts as one.
  */
+const codeCache = new WeakMap<HunkLine[], string[]>();
+
 export function codeOf(lines: HunkLine[]): string[] {
+  const hit = codeCache.get(lines);
+  if (hit) return hit;
+  const code = blankNonCode(lines);
+  codeCache.set(lines, code);
+  return code;
+}
+
+function blankNonCode(lines: HunkLine[]): string[] {
   let inComment = false;
   let inMacro = false;
   return lines.map((line) => {
@@ -33,6 +43,8 @@ export function codeOf(lines: HunkLine[]): string[] {
       return '';
     }
     if (!inComment && /^\*(\s|$)/.test(trimmed) && !trimmed.includes('*/')) return '';
+    // Most lines hold no comment and no literal: nothing to blank out.
+    if (!inComment && !/[/"']/.test(text)) return text;
     let out = '';
     for (let i = 0; i < text.length; i++) {
       const c = text[i];
@@ -72,13 +84,54 @@ function closingQuote(text: string, start: number): number {
 /** A name set a rule asks about: exact names or one pattern. */
 export type NameMatcher = readonly string[] | RegExp;
 
+const matchers = new WeakMap<object, (name: string) => boolean>();
+
 function matcherTest(m: NameMatcher): (name: string) => boolean {
+  const cached = matchers.get(m);
+  if (cached) return cached;
+  let test: (name: string) => boolean;
   if (m instanceof RegExp) {
     const anchored = new RegExp(`^(?:${m.source})$`, m.flags.replace('g', ''));
-    return (n) => anchored.test(n);
+    test = (n) => anchored.test(n);
+  } else {
+    const set = new Set(m);
+    test = (n) => set.has(n);
   }
-  const set = new Set(m);
-  return (n) => set.has(n);
+  matchers.set(m, test);
+  return test;
+}
+
+interface Call {
+  name: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * Every call in one contiguous run, computed once per run: rules and
+ * services ask about the same fragment many times with different names.
+ */
+const callsOf = new WeakMap<HunkLine[], Call[]>();
+
+function allCalls(fragment: HunkLine[]): Call[] {
+  const hit = callsOf.get(fragment);
+  if (hit) return hit;
+  const code = codeOf(fragment);
+  const calls: Call[] = [];
+  fragment.forEach((line, i) => {
+    const text = code[i] ?? '';
+    let skipFirst = declaresAtColumn0(line.text);
+    const re = /\b([A-Za-z_]\w*)\s*\(/g;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      if (skipFirst) {
+        skipFirst = false;
+        continue;
+      }
+      calls.push({ name: m[1] as string, line: i, column: m.index });
+    }
+  });
+  callsOf.set(fragment, calls);
+  return calls;
 }
 
 /**
@@ -94,23 +147,14 @@ function declaresAtColumn0(text: string): boolean {
 export function callSites(fragments: HunkLine[][], names: NameMatcher): CallSite[] {
   const test = matcherTest(names);
   const out: CallSite[] = [];
-  let index = 0;
+  let base = 0;
   fragments.forEach((fragment, fragmentIndex) => {
-    const code = codeOf(fragment);
-    fragment.forEach((line, i) => {
-      const text = code[i] ?? '';
-      let skipFirst = declaresAtColumn0(line.text);
-      const re = /\b([A-Za-z_]\w*)\s*\(/g;
-      for (let m = re.exec(text); m; m = re.exec(text)) {
-        const name = m[1] as string;
-        if (skipFirst) {
-          skipFirst = false;
-          continue;
-        }
-        if (test(name)) out.push({ name, line, column: m.index, index, fragment: fragmentIndex });
+    for (const c of allCalls(fragment)) {
+      if (test(c.name)) {
+        out.push({ name: c.name, line: fragment[c.line] as HunkLine, column: c.column, index: base + c.line, fragment: fragmentIndex });
       }
-      index++;
-    });
+    }
+    base += fragment.length;
   });
   return out;
 }

@@ -81,10 +81,20 @@ export function functionRegions(file: FileChange): FunctionRegion[] {
   return [...byName.values()].filter((r) => r.fragments.length > 0);
 }
 
-/** The lines of one image: pre = removed + context, post = added + context. */
+const images = { pre: new WeakMap<HunkLine[], HunkLine[]>(), post: new WeakMap<HunkLine[], HunkLine[]>() };
+
+/**
+ * The lines of one image: pre = removed + context, post = added + context.
+ * The same array comes back for the same fragment, so per-run caches
+ * (calls, code) built on it are shared by every rule.
+ */
 export function imageOf(lines: HunkLine[], image: Image): HunkLine[] {
+  const hit = images[image].get(lines);
+  if (hit) return hit;
   const drop = image === 'pre' ? 'added' : 'removed';
-  return lines.filter((l) => l.kind !== drop);
+  const out = lines.filter((l) => l.kind !== drop);
+  images[image].set(lines, out);
+  return out;
 }
 
 /** Is the line part of what the patch changes? */

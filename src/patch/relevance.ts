@@ -51,16 +51,18 @@ export function fileRelevance(file: FileChange, config: RelevanceConfig): FileRe
 function identifierReasons(file: FileChange, globs: string[]): RelevanceReason[] {
   if (globs.length === 0) return [];
   const res = globs.map((glob) => ({ glob, re: globToRegExp(glob, { pathMode: false }) }));
+  // Each distinct identifier is tested once: its first occurrence is the one reported.
   const seen = new Set<string>();
   const out: RelevanceReason[] = [];
   for (const hunk of file.hunks) {
     for (const line of hunk.lines) {
       for (const identifier of line.text.match(IDENT) ?? []) {
+        if (seen.has(identifier)) continue;
+        seen.add(identifier);
         for (const { glob, re } of res) {
-          const key = `${glob}\0${identifier}`;
-          if (seen.has(key) || !re.test(identifier)) continue;
-          seen.add(key);
-          out.push({ kind: 'identifier', glob, identifier, line: line.anchorLine, lineKind: line.kind });
+          if (re.test(identifier)) {
+            out.push({ kind: 'identifier', glob, identifier, line: line.anchorLine, lineKind: line.kind });
+          }
         }
       }
     }
