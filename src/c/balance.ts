@@ -65,9 +65,18 @@ export function checkBalance(cfg: Cfg, options: BalanceOptions = {}, analysis?: 
   };
   for (const { state, witness } of a.exitStates) {
     const exitLine = exitLineOf(cfg, witness);
-    for (const h of state.holds) {
-      if (h.callee === '<caller>' || !wanted(h.resource)) continue;
-      push({ kind: 'leak', resource: h.resource, callee: h.callee, line: h.line, exitLine, path: pathLines(cfg, witness) });
+    // A leak is what is held beyond what the caller handed in: a callback that
+    // leaves its caller's section and re-enters it holds its own acquisition.
+    const resources = new Set(state.holds.map((h) => h.resource));
+    for (const resource of resources) {
+      if (!wanted(resource)) continue;
+      const held = state.holds.filter((h) => h.resource === resource && !h.pending);
+      const own = held.filter((h) => h.callee !== '<caller>');
+      const excess = held.length - (options.entry?.[resource] ?? 0);
+      for (const h of own.slice(Math.max(0, own.length - excess))) {
+        if (excess <= 0) break;
+        push({ kind: 'leak', resource: h.resource, callee: h.callee, line: h.line, exitLine, path: pathLines(cfg, witness) });
+      }
     }
     for (const [resource, n] of Object.entries(options.entry ?? {})) {
       if (!wanted(resource) || !n || heldCount(state, resource) >= n) continue;

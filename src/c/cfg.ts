@@ -139,7 +139,9 @@ class CfgBuilder {
     this.scopes.push({ astId: block.id, guards: [...initial] });
     const out = body(preds);
     const scope = this.scopes.pop();
-    return scope ? this.releaseThrough(out, [scope], endLineOf(block)) : out;
+    // A fragment's scope ends at its last statement, not at the text's trailing newline.
+    const end = block.type === 'translation_unit' ? this.fn.endLine : endLineOf(block);
+    return scope ? this.releaseThrough(out, [scope], end) : out;
   }
 
   /** Routes `preds` through a node that exits the guards of `scopes` (innermost first). */

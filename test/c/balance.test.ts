@@ -1,0 +1,149 @@
+// Paired-call balance per path (P3), as valid/invalid cases on real kernel functions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildCfg, checkBalance, extractFragment } from '../../src/c/index.ts';
+import type { BalanceIssue, BalanceOptions, Cfg } from '../../src/c/index.ts';
+import { fixtureCfg, fragmentCfg, parseText } from './fixture.ts';
+
+const brief = (issues: BalanceIssue[]): string[] => issues.map((i) => `${i.kind} ${i.resource} ${i.callee}@${i.line} exit@${i.exitLine}`);
+
+interface Case {
+  name: string;
+  cfg: () => Promise<Cfg>;
+  options?: BalanceOptions;
+  issues: string[];
+}
+
+const valid: Case[] = [
+  {
+    name: 'hash_tlb flush_hash_table_pmd_range after Hugh: NULL map goes to out, which still leaves lazy MMU and restores IRQs',
+    cfg: () => fixtureCfg('hash-tlb-flush-pmd-range.c', 'flush_hash_table_pmd_range_post'),
+    issues: [],
+  },
+  {
+    name: 'kasan depopulate callback: arch_leave/arch_enter around the body, inside its caller\'s lazy section',
+    cfg: () => fixtureCfg('kasan-depopulate-lazy.c', 'kasan_depopulate_vmalloc_pte_leave_enter'),
+    options: { entry: { 'lazy-mmu': 1 } },
+    issues: [],
+  },
+  {
+    name: 'kasan depopulate callback: lazy_mmu_mode_pause/resume',
+    cfg: () => fixtureCfg('kasan-depopulate-lazy.c', 'kasan_depopulate_vmalloc_pte_pause'),
+    options: { entry: { 'lazy-mmu': 1 } },
+    issues: [],
+  },
+  {
+    name: 'x86 __split_large_page: pgd_lock released on the early return, the default case, and the end',
+    cfg: () => fixtureCfg('x86-split-large-page.c', '__split_large_page'),
+    issues: [],
+  },
+  {
+    name: 'guard(spinlock)() with two returns',
+    cfg: () => fixtureCfg('kernel-macro-shapes.c', 'kasan_populate_vmalloc_pte_guard'),
+    issues: [],
+  },
+  {
+    name: 'scoped_cond_guard(mmap_read_lock_try, return 0, &init_mm): the fail edge holds nothing',
+    cfg: () => fixtureCfg('kernel-macro-shapes.c', 'vmap_try_huge_pmd_tail'),
+    issues: [],
+  },
+  {
+    name: 'walk_pte_range after be872f83bf57: maps and unmaps under the same walk->mm test (correlated branches)',
+    cfg: () => fragmentCfg('walk-pte-range.post.hunk.c'),
+    issues: [],
+  },
+  {
+    name: 'hpte_flush_range fragment: pte_offset_map_lock, NULL return, pte_unmap_unlock(pte - 1, ptl)',
+    cfg: () => fragmentCfg('hpte-flush-range.hunk.c'),
+    issues: [],
+  },
+];
+
+const invalid: Case[] = [
+  {
+    name: 'hash_tlb flush_hash_table_pmd_range before Hugh: the mapping is never unmapped',
+    cfg: () => fixtureCfg('hash-tlb-flush-pmd-range.c', 'flush_hash_table_pmd_range_pre'),
+    issues: ['leak pte-map pte_offset_map@23 exit@32', 'leak rcu pte_offset_map@23 exit@32'],
+  },
+  {
+    name: 'the leave/enter callback analysed as if it were not a callback: leave underflows, enter leaks',
+    cfg: () => fixtureCfg('kasan-depopulate-lazy.c', 'kasan_depopulate_vmalloc_pte_leave_enter'),
+    issues: ['underflow lazy-mmu arch_leave_lazy_mmu_mode@25 exit@25', 'leak lazy-mmu arch_enter_lazy_mmu_mode@37 exit@39'],
+  },
+  {
+    name: 'the 2025 vmalloc purge hunk is cut before its spin_unlock (a fragment: the lock is still held at its end)',
+    cfg: () => fragmentCfg('vmalloc-purge-vmap-area-lazy.hunk.c'),
+    options: { resources: ['spinlock'] },
+    issues: ['leak spinlock spin_lock@8 exit@26'],
+  },
+];
+
+for (const c of valid) {
+  test(`valid: ${c.name}`, async () => {
+    assert.deepEqual(brief(checkBalance(await c.cfg(), c.options)), c.issues);
+  });
+}
+for (const c of invalid) {
+  test(`invalid: ${c.name}`, async () => {
+    assert.deepEqual(brief(checkBalance(await c.cfg(), c.options)), c.issues);
+  });
+}
+
+/** A real function with one line changed, to show the check reacts to exactly that. */
+async function mutated(from: string, to: string): Promise<Cfg> {
+  const { readFileSync } = await import('node:fs');
+  const { fixturePath } = await import('./fixture.ts');
+  const text = readFileSync(fixturePath('hash-tlb-flush-pmd-range.c'), 'utf8');
+  const start = text.indexOf('void flush_hash_table_pmd_range_post');
+  const body = text.slice(start);
+  assert.ok(body.includes(from));
+  const parsed = await parseText(text.slice(0, start) + body.replace(from, to));
+  const { extractFunctions } = await import('../../src/c/index.ts');
+  const fn = extractFunctions(parsed).find((f) => f.name === 'flush_hash_table_pmd_range_post');
+  assert.ok(fn);
+  return buildCfg(fn);
+}
+
+test('invalid: goto out placed after the lazy MMU leave leaks the section on the NULL path', async () => {
+  const cfg = await mutated('out:\n\tarch_leave_lazy_mmu_mode();\n', '\tarch_leave_lazy_mmu_mode();\nout:\n');
+  assert.deepEqual(brief(checkBalance(cfg, { resources: ['lazy-mmu'] })), ['leak lazy-mmu arch_enter_lazy_mmu_mode@41 exit@55']);
+});
+
+test('invalid: unmapping on the NULL path (goto out before the unmap label) underflows', async () => {
+  const cfg = await mutated('\tpte_unmap(start_pte);\nout:\n', 'out:\n\tpte_unmap(start_pte);\n');
+  assert.deepEqual(brief(checkBalance(cfg, { resources: ['pte-map'] })), ['underflow pte-map pte_unmap@52 exit@52']);
+});
+
+test('invalid: a callback that leaves its caller\'s lazy section and returns early does not restore it', async () => {
+  const cfg = await fixtureCfg('kasan-depopulate-lazy.c', 'kasan_depopulate_vmalloc_pte_leave_enter');
+  const issues = checkBalance(cfg, { entry: { 'lazy-mmu': 1 } });
+  assert.deepEqual(issues, []);
+  const parsed = await parseText(
+    'static int cb(pte_t *ptep, unsigned long addr, void *unused)\n{\n\tarch_leave_lazy_mmu_mode();\n\tif (pte_none(ptep_get(ptep)))\n\t\treturn 0;\n\tarch_enter_lazy_mmu_mode();\n\treturn 0;\n}\n',
+  );
+  const { extractFunctions } = await import('../../src/c/index.ts');
+  const fn = extractFunctions(parsed)[0];
+  assert.ok(fn);
+  assert.deepEqual(brief(checkBalance(buildCfg(fn), { entry: { 'lazy-mmu': 1 } })), ['not-restored lazy-mmu <caller>@1 exit@5']);
+});
+
+test('pte_offset_map_lock hands out map, RCU and PTL; pte_unmap_unlock takes all three back', async () => {
+  const parsed = await parseText(
+    ['\tpte = pte_offset_map_lock(mm, pmd, addr, &ptl);', '\tif (!pte)', '\t\treturn 0;', '\tif (!pte_present(ptep_get(pte)))', '\t\treturn -EAGAIN;', '\tpte_unmap_unlock(pte, ptl);', '\treturn 0;', ''].join('\n'),
+  );
+  const frag = extractFragment(parsed);
+  assert.ok(frag);
+  // The HAZARDS R07 shape: the -EAGAIN return leaks the PTL and the RCU-held mapping.
+  assert.deepEqual(brief(checkBalance(buildCfg(frag), { resources: ['pte-map', 'rcu', 'ptl'] })), [
+    'leak pte-map pte_offset_map_lock@1 exit@5',
+    'leak rcu pte_offset_map_lock@1 exit@5',
+    'leak ptl pte_offset_map_lock@1 exit@5',
+  ]);
+});
+
+test('a trylock counts only on the edge where it succeeded', async () => {
+  const parsed = await parseText(['\tif (!mmap_read_trylock(&init_mm))', '\t\treturn 0;', '\tpmd_free_pte_page(pmd, addr);', '\tmmap_read_unlock(&init_mm);', '\treturn 1;', ''].join('\n'));
+  const frag = extractFragment(parsed);
+  assert.ok(frag);
+  assert.deepEqual(checkBalance(buildCfg(frag)), []);
+});
