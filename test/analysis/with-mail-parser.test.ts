@@ -27,3 +27,12 @@ test('the unbalanced variant, parsed as mail, reports mm/vmalloc.c:137', async (
     'mm/vmalloc.c:137 lazy-mmu-unbalanced',
   ]);
 });
+
+test('the x86 free_pmd_pte_page bug pair, parsed as mail: introducing reports, the fix is silent', async () => {
+  const dir = 'fixtures/lore/bugs/x86_free_pmd_pte_page_no_tlb_purge';
+  assert.deepEqual(await findingsOf([`${dir}/introducing.patch`]), [
+    'arch/x86/mm/pgtable.c:728 pgtable-free-before-walkcache-invalidate',
+    'arch/x86/mm/pgtable.c:749 pgtable-free-before-walkcache-invalidate',
+  ]);
+  assert.deepEqual(await findingsOf([`${dir}/fix.patch`]), []);
+});
