@@ -2,7 +2,7 @@
 // For each series it takes the newest version (or every version), parses
 // each patch's diff, keeps the relevant files, runs the rules on the patches
 // that have any, and lists every finding once.
-import type { PatchMail, Series, SeriesVersion } from '../mail/types.ts';
+import type { NoReviewReason, PatchMail, Series, SeriesVersion } from '../mail/types.ts';
 import { parseUnifiedDiff } from '../patch/diff.ts';
 import { patchRelevance, type PatchRelevance, type RelevanceConfig } from '../patch/relevance.ts';
 import type { FileStatus } from '../patch/types.ts';
@@ -27,6 +27,8 @@ export interface PatchAnalysis {
   relevance: PatchRelevance;
   /** Were rules run (the patch has at least one relevant file)? */
   analysed: boolean;
+  /** Passed on from the mail: findings here must never be mailed as a review. */
+  noReview?: NoReviewReason;
   files: Array<{ path: string; oldPath: string; status: FileStatus; note?: string }>;
   /** Ids of this patch's findings in AnalysisResult.findings. */
   findings: string[];
@@ -87,6 +89,7 @@ export function analyzePatch(
     suppressed: [],
     notes: [...diff.notes],
   };
+  if (patch.noReview !== undefined) analysis.noReview = patch.noReview;
   if (patch.tag?.index !== undefined) analysis.index = patch.tag.index;
   if (patch.tag?.total !== undefined) analysis.total = patch.tag.total;
   if (!analysis.analysed) return { analysis, findings: [] };

@@ -26,6 +26,7 @@ export interface JsonReport {
         index?: number;
         total?: number;
         analysed: boolean;
+        noReview?: string;
         relevance: PatchRelevance;
         files: Array<{ path: string; oldPath: string; status: string; note?: string }>;
         findings: string[];
@@ -60,6 +61,7 @@ export function jsonReport(result: AnalysisResult): JsonReport {
           ...(p.index !== undefined ? { index: p.index } : {}),
           ...(p.total !== undefined ? { total: p.total } : {}),
           analysed: p.analysed,
+          ...(p.noReview !== undefined ? { noReview: p.noReview } : {}),
           relevance: p.relevance,
           files: p.files,
           findings: p.findings,
