@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ "${1:-}" != "--no-install" ]]; then
-  # Debian packages for the real servers the tests start (none are needed
-  # yet beyond Node itself; later stages add public-inbox, PostgreSQL, an
-  # MTA). Listed here so a fresh machine gets them from this one script.
-  APT_PACKAGES=()
+  # Debian packages for the real servers the tests start (each test starts
+  # its own on 127.0.0.1 and stops it by PID). Listed here so a fresh
+  # machine gets them from this one script.
+  APT_PACKAGES=(postgresql)
   missing=()
   for p in "${APT_PACKAGES[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
