@@ -431,13 +431,24 @@ class CfgBuilder {
   /** Error recovery: keep the statements tree-sitter still recognised, and the calls of the rest. */
   private errorNode(s: Node, preds: Pred[]): Pred[] {
     const kids = statementChildren(s);
-    if (kids.length === 0) return preds;
-    let cur = preds;
+    // A fragment's unmatched `}` closes a block whose head is outside the
+    // hunk (`if (…) { … return 1; }`): what follows is reachable without it.
+    const closesUnseenBlock = this.fn.isFragment && s.parent?.type === 'translation_unit' && s.children.some((c) => c.type === '}') && hasStatementAfter(s);
+    const from = closesUnseenBlock ? [...preds, { node: this.entry, facts: [] }] : preds;
+    if (kids.length === 0) return from;
+    let cur = from;
     for (const k of kids) {
       cur = STATEMENT_TYPES.has(k.type) ? this.statement(k, cur) : statementEvents(k).length ? this.statementNode(k, cur) : cur;
     }
     return cur;
   }
+}
+
+function hasStatementAfter(n: Node): boolean {
+  for (let x = n.nextNamedSibling; x; x = x.nextNamedSibling) {
+    if (x.type !== 'comment' && !(x.type === 'ERROR' && /^[\s}]*$/.test(x.text))) return true;
+  }
+  return false;
 }
 
 interface TernaryAssignment {

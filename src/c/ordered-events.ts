@@ -27,7 +27,8 @@ export function findOrderViolations(cfg: Cfg, spec: OrderedEventSpec): OrderViol
   const out: OrderViolation[] = [];
   const seen = new Set<string>();
   // State: the A-event that opened the window on this path, if any.
-  propagate<CCall | undefined>(cfg, undefined, {
+  // (null, not undefined: propagate() drops edges whose state is undefined.)
+  propagate<CCall | null>(cfg, null, {
     key: (s) => (s ? `${s.line}:${s.callee}` : '-'),
     transfer: (node, state, witness) => {
       let open = state;
@@ -38,10 +39,12 @@ export function findOrderViolations(cfg: Cfg, spec: OrderedEventSpec): OrderViol
           const k = `${open.line}:${open.callee}>${call.line}:${call.callee}`;
           if (!seen.has(k)) {
             seen.add(k);
-            out.push({ first: open, last: call, path: [...witnessLines(cfg, witness()), call.line] });
+            const path = witnessLines(cfg, witness());
+            if (path[path.length - 1] !== call.line) path.push(call.line);
+            out.push({ first: open, last: call, path });
           }
         }
-        if (spec.between(call)) open = undefined;
+        if (spec.between(call)) open = null;
         if (spec.first(call)) open = call;
       }
       return open;

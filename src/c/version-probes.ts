@@ -5,7 +5,7 @@
 // the generation just as well.
 
 export type LazyMmuApi =
-  /** `lazy_mmu_mode_enable()`/`disable()` (Kevin Brodsky's generic layer, 2025). */
+  /** `lazy_mmu_mode_enable()`/`disable()`/`pause()`/`resume()` (Kevin Brodsky's generic layer, 2025). */
   | 'generic'
   /** Only `arch_enter_lazy_mmu_mode()`/`arch_leave_lazy_mmu_mode()`. */
   | 'arch'
@@ -34,7 +34,7 @@ const has = (text: string, word: string): boolean => new RegExp(`\\b${word}\\b`)
 
 /** Probes one text. Combine several files' results with `mergeApiGenerations`. */
 export function probeApiGenerations(text: string): ApiGenerations {
-  const generic = /\blazy_mmu_mode_(enable|disable)\b/.test(text);
+  const generic = /\blazy_mmu_mode_(enable|disable|pause|resume)\b/.test(text);
   const arch = /\barch_(enter|leave)_lazy_mmu_mode\b/.test(text);
   return {
     lazyMmu: generic ? 'generic' : arch ? 'arch' : 'none',
