@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ptbot } from '../helpers/cli.ts';
-import { threadDir } from '../helpers/fixtures.ts';
+import { fixture, threadDir } from '../helpers/fixtures.ts';
 
 interface Json {
   series: Array<{ id: string; subject: string; versions: Array<{ version: number; messageIds: string[]; patches: Array<{ messageId: string; subject: string; index: number; total: number; files: string[] }> }> }>;
@@ -44,4 +44,23 @@ test('unreadable input: exit 2 naming it, and the other inputs still analysed', 
 test('bad usage: unknown format and no arguments exit 2', () => {
   assert.equal(ptbot(['analyze', '--format', 'xml', 'x']).code, 2);
   assert.equal(ptbot(['analyze']).code, 2);
+});
+
+test('analyze reports findings: the x86 free_pmd_page bug gives errors (exit 1), in JSON and SARIF', () => {
+  const bug = fixture('lore', 'bugs', 'x86_free_pmd_pte_page_no_tlb_purge', 'introducing.patch');
+  const json = ptbot(['analyze', '--format', 'json', bug]);
+  assert.equal(json.code, 1, json.stderr);
+  const doc = JSON.parse(json.stdout) as Json & { findings: Array<{ id: string; ruleId: string; file: string; line: number; severity: string }> };
+  assert.ok(doc.findings.length >= 1);
+  const f = doc.findings[0];
+  assert.equal(f?.file, 'arch/x86/mm/pgtable.c');
+  assert.equal(f?.severity, 'error');
+  const patch = doc.series[0]?.versions[0]?.patches[0] as unknown as { findings: string[] };
+  assert.deepEqual(patch.findings, doc.findings.map((x) => x.id), 'the series refers to findings by id');
+  const sarif = ptbot(['analyze', '--format', 'sarif', bug]);
+  assert.equal(sarif.code, 1);
+  const log = JSON.parse(sarif.stdout) as { version: string; runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }> }> };
+  assert.equal(log.version, '2.1.0');
+  assert.equal(log.runs[0]?.results[0]?.locations[0]?.physicalLocation.artifactLocation.uri, 'arch/x86/mm/pgtable.c');
+  assert.equal(log.runs[0]?.results[0]?.locations[0]?.physicalLocation.region.startLine, f?.line);
 });
