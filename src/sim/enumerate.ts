@@ -42,7 +42,7 @@ export interface Visitor {
   candidate(c: Candidate): void;
 }
 
-const MAX_UNIVERSE_ROUNDS = 16;
+const MAX_UNIVERSE_ROUNDS = 64;
 const MAX_VALUES_PER_LOCATION = 64;
 
 class Budget {
@@ -88,23 +88,37 @@ function allPaths(run: (choose: Oracle) => ThreadPath, budget: Budget): ThreadPa
   }
 }
 
-/** Paths of all threads over the fixpoint of the value universe. */
+/**
+ * Paths of all threads over the value universe. Values are found by rounds:
+ * round k knows every value computed by a chain of k writes. No execution
+ * has more writes than the threads can make, so that many rounds suffice
+ * even when an RMW would feed itself (x = x + 1) forever; values beyond are
+ * harmless, as no write makes them.
+ */
 export function threadPaths(fe: FrontEnd, budget: Budget): ThreadPath[][] {
   const universe = new Map<string, Value[]>();
   for (const [loc, v] of fe.initial) universe.set(loc, [v]);
   for (let round = 0; ; round++) {
     const paths: ThreadPath[][] = [];
     let changed = false;
+    let maxWrites = 0;
     const written = new Map<string, Set<Value>>();
     for (let t = 0; t < fe.threadCount; t++) {
       const ps = allPaths((choose) => fe.runThread(t, universe, choose), budget);
       paths.push(ps);
-      for (const p of ps) for (const e of p.events) {
-        if (e.kind !== 'W' || e.loc === null) continue;
-        const s = written.get(e.loc) ?? new Set<Value>();
-        s.add(e.value);
-        written.set(e.loc, s);
+      let most = 0;
+      for (const p of ps) {
+        let count = 0;
+        for (const e of p.events) {
+          if (e.kind !== 'W' || e.loc === null) continue;
+          count++;
+          const s = written.get(e.loc) ?? new Set<Value>();
+          s.add(e.value);
+          written.set(e.loc, s);
+        }
+        most = Math.max(most, count);
       }
+      maxWrites += most;
     }
     for (const [loc, vs] of written) {
       const cur = universe.get(loc) ?? [fe.initial.get(loc) ?? 0n];
@@ -113,9 +127,15 @@ export function threadPaths(fe: FrontEnd, budget: Budget): ThreadPath[][] {
       cur.sort(compareValues);
       universe.set(loc, cur);
     }
-    if (!changed) return paths;
+    if (!changed || round >= maxWrites) return changed ? threadPathsWith(fe, universe, budget) : paths;
     if (round >= MAX_UNIVERSE_ROUNDS) throw new BudgetExceeded(budget.used, 'values of locations do not converge');
   }
+}
+
+function threadPathsWith(fe: FrontEnd, universe: ValueUniverse, budget: Budget): ThreadPath[][] {
+  const paths: ThreadPath[][] = [];
+  for (let t = 0; t < fe.threadCount; t++) paths.push(allPaths((choose) => fe.runThread(t, universe, choose), budget));
+  return paths;
 }
 
 /** One location's share of a candidate: its co order and the rf of its reads. */

@@ -5,7 +5,9 @@
 // candidates satisfying the condition.
 import type { Candidate, Skeleton } from './execution.ts';
 import { BudgetExceeded, type FrontEnd, compareValues, enumerate } from './enumerate.ts';
+import { a64FrontEnd } from './front-a64.ts';
 import { cFrontEnd, propLocations } from './front-c.ts';
+import { aarch64 } from './models/aarch64.ts';
 import type { MemoryModel, PreparedModel } from './models/model.ts';
 import { lkmm } from './models/lkmm.ts';
 import { sc } from './models/sc.ts';
@@ -65,12 +67,23 @@ const DEFAULT_MAX_EVENTS = 1024;
 function modelOf(name: ModelName, file: string): MemoryModel {
   if (name === 'lkmm') return lkmm;
   if (name === 'sc') return sc;
-  throw new LitmusError(file, 1, 1, `model '${name}' is not supported yet`);
+  if (name === 'aarch64') return aarch64;
+  throw new LitmusError(file, 1, 1, `unknown model '${String(name)}'`);
 }
 
-function frontEndOf(test: LitmusTest): FrontEnd {
-  if (test.arch === 'C') return cFrontEnd(test);
-  throw new LitmusError(test.file, 1, 1, 'AArch64 tests are parsed but not yet simulated');
+function frontEndOf(test: LitmusTest, opts: SimOptions): FrontEnd {
+  if (test.arch === 'C') {
+    if (opts.model === 'aarch64') throw new LitmusError(test.file, 1, 1, 'the aarch64 model needs an AArch64 test');
+    return cFrontEnd(test);
+  }
+  if (opts.model === 'lkmm') throw new LitmusError(test.file, 1, 1, 'the lkmm model needs a C test');
+  if (opts.variant.some((v) => /^(ifetch|self)$/i.test(v))) {
+    throw new LitmusError(test.file, 1, 1, 'instruction fetch (Variant=Ifetch) is not supported yet');
+  }
+  if (opts.variant.some((v) => /^(vmsa|kvm)$/i.test(v))) {
+    throw new LitmusError(test.file, 1, 1, 'translation tables (Variant=vmsa) are not supported yet');
+  }
+  return a64FrontEnd(test);
 }
 
 /** herd's order: registers by thread then name (AArch64 by number), then memory by name. */
@@ -121,7 +134,7 @@ export function evalProp(p: Prop, val: Valuation): boolean {
 
 export function simulate(test: LitmusTest, opts: SimOptions): SimResult {
   const model = modelOf(opts.model, test.file);
-  const fe = frontEndOf(test);
+  const fe = frontEndOf(test, opts);
   const observed = observedLocations(test);
   const lockLocations = new Set<string>();
   const states = new Map<string, Value[]>();

@@ -1,0 +1,318 @@
+// AArch64 semantics (SIMULATOR.md §4.1-4.2): runs one thread of an AArch64
+// test along one path. Registers carry the set of reads they were computed
+// from (taint), which gives addr, data and ctrl; a conditional branch on a
+// tainted input makes every later event ctrl-dependent. Tags name herd's
+// sets: A, Q, L, X, NoRet, amo, DMB.SY, DSB.ISH, ISB, DC.CVAU, IC.IVAU.
+import type { Oracle, PathFault, ThreadEvent, ThreadPath } from '../events.ts';
+import type { A64Instr, A64Thread, Pos, Value } from '../types.ts';
+import type { ValueUniverse } from './c.ts';
+
+interface Tainted {
+  readonly v: Value;
+  readonly taint: readonly number[];
+}
+
+class Fault extends Error {
+  readonly fault: PathFault;
+  constructor(pos: Pos, message: string) {
+    super(message);
+    this.fault = { pos, message };
+  }
+}
+
+class LoopCut extends Error {}
+
+const MAX_STEPS = 2000;
+const NONE: Tainted = { v: 0n, taint: [] };
+
+export interface A64ThreadContext {
+  readonly thread: A64Thread;
+  readonly initRegs: ReadonlyMap<string, Value>;
+  readonly universe: ValueUniverse;
+}
+
+/** Mnemonics the semantics knows (checked before any run). */
+export const A64_MNEMONICS = new Set([
+  'MOV', 'ADD', 'SUB', 'EOR', 'AND', 'ORR', 'CMP', 'CSEL', 'B', 'CBZ', 'CBNZ', 'BR', 'ADR', 'NOP',
+  'LDR', 'LDAR', 'LDAPR', 'LDXR', 'LDAXR', 'STR', 'STLR', 'STXR', 'STLXR',
+  'SWP', 'SWPA', 'SWPL', 'SWPAL', 'CAS', 'CASA', 'CASL', 'CASAL',
+  'LDADD', 'LDADDA', 'LDADDL', 'LDADDAL', 'STADD', 'STADDL', 'DMB', 'DSB', 'ISB',
+]);
+
+function regName(op: string, pos: Pos): string {
+  const m = /^([XxWw])([0-9]+)$/.exec(op.trim());
+  if (m !== null) return `X${m[2]}`;
+  if (/^[XxWw]ZR$/i.test(op.trim())) return 'XZR';
+  if (/^SP$/i.test(op.trim())) return 'SP';
+  throw new Fault(pos, `expected a register, found '${op}'`);
+}
+
+function immediate(op: string): bigint | null {
+  const m = /^#(-?(?:0x[0-9a-fA-F]+|[0-9]+))$/.exec(op.trim());
+  return m === null ? null : BigInt(m[1]!);
+}
+
+export function runA64Thread(ctx: A64ThreadContext, choose: Oracle): ThreadPath {
+  const run = new A64Run(ctx, choose);
+  let fault: PathFault | null = null;
+  let loopCut = false;
+  try {
+    run.execute();
+  } catch (err) {
+    if (err instanceof Fault) fault = err.fault;
+    else if (err instanceof LoopCut) loopCut = true;
+    else throw err;
+  }
+  const regs = new Map<string, Value>();
+  for (const [k, t] of run.regs) regs.set(k, t.v);
+  return { thread: ctx.thread.index, events: run.events, regs, fault, loopCut };
+}
+
+class A64Run {
+  readonly events: ThreadEvent[] = [];
+  readonly regs = new Map<string, Tainted>();
+  private ctrl: number[] = [];
+  private flags: { a: Value; b: Value; taint: readonly number[] } | null = null;
+  /** Index of the read of the last load-exclusive, and its location. */
+  private reservation: { read: number; loc: string } | null = null;
+  private readonly labels = new Map<string, number>();
+  private readonly ctx: A64ThreadContext;
+  private readonly choose: Oracle;
+
+  constructor(ctx: A64ThreadContext, choose: Oracle) {
+    this.ctx = ctx;
+    this.choose = choose;
+    for (const [k, v] of ctx.initRegs) this.regs.set(k, { v, taint: [] });
+    ctx.thread.code.forEach((ins, k) => { for (const l of ins.labels) this.labels.set(l, k); });
+    for (const l of ctx.thread.trailingLabels) this.labels.set(l, ctx.thread.code.length);
+  }
+
+  execute(): void {
+    let pc = 0;
+    let steps = 0;
+    const code = this.ctx.thread.code;
+    while (pc < code.length) {
+      if (++steps > MAX_STEPS) throw new LoopCut();
+      const next = this.step(code[pc]!);
+      pc = next ?? pc + 1;
+    }
+  }
+
+  private get(op: string, pos: Pos): Tainted {
+    const imm = immediate(op);
+    if (imm !== null) return { v: imm, taint: [] };
+    const r = regName(op, pos);
+    if (r === 'XZR') return NONE;
+    return this.regs.get(r) ?? NONE;
+  }
+
+  private set(op: string, t: Tainted, pos: Pos): void {
+    const r = regName(op, pos);
+    if (r !== 'XZR') this.regs.set(r, t);
+  }
+
+  private isZero(op: string, pos: Pos): boolean {
+    return regName(op, pos) === 'XZR';
+  }
+
+  private label(name: string, pos: Pos): number {
+    const k = this.labels.get(name.trim());
+    if (k === undefined) throw new Fault(pos, `unknown label '${name}'`);
+    return k;
+  }
+
+  /** `[Xn]`, `[Xn,Xm]`, `[Xn,#i]`, `[Xn,Wm,SXTW]`: the location and its taint. */
+  private address(op: string, pos: Pos): { loc: string; taint: number[] } {
+    const m = /^\[([^\]]*)\]$/.exec(op.trim());
+    if (m === null) throw new Fault(pos, `expected an address [Xn...], found '${op}'`);
+    const parts = m[1]!.split(',').map((s) => s.trim()).filter((s) => !/^(SXTW|UXTW|LSL.*)$/i.test(s));
+    const base = this.get(parts[0]!, pos);
+    let v = base.v;
+    const taint = [...base.taint];
+    for (const p of parts.slice(1)) {
+      const off = this.get(p, pos);
+      taint.push(...off.taint);
+      if (off.v !== 0n) throw new Fault(pos, `address offsets other than 0 are not supported (offset ${String(off.v)})`);
+    }
+    if (typeof v !== 'string' || v.includes('"')) throw new Fault(pos, `${String(v)} is not the address of a location`);
+    v = v as string;
+    return { loc: v, taint: [...new Set(taint)] };
+  }
+
+  private event(kind: 'R' | 'W' | 'F', loc: string | null, value: Value, tags: string[], addr: readonly number[], data: readonly number[], rmwRead: number | null, ins: A64Instr): number {
+    this.events.push({ kind, loc, value, tags: new Set(tags), addr: [...addr], data: [...data], ctrl: [...this.ctrl], rmwRead, text: ins.text, pos: ins.pos });
+    return this.events.length - 1;
+  }
+
+  private read(loc: string, tags: string[], addr: readonly number[], ins: A64Instr): Tainted {
+    const options = this.ctx.universe.get(loc) ?? [0n];
+    const v = options[this.choose(options.length)]!;
+    const k = this.event('R', loc, v, tags, addr, [], null, ins);
+    return { v, taint: [k] };
+  }
+
+  private branchOn(taint: readonly number[]): void {
+    if (taint.length > 0) this.ctrl = [...new Set([...this.ctrl, ...taint])];
+  }
+
+  /** Executes one instruction; returns the next pc when it branches. */
+  private step(ins: A64Instr): number | undefined {
+    const { mnemonic: m, operands: ops, pos } = ins;
+    const need = (n: number): void => {
+      if (ops.length < n) throw new Fault(pos, `${m} needs ${n} operands`);
+    };
+    const arith = (f: (a: bigint, b: bigint) => bigint): void => {
+      need(3);
+      const a = this.get(ops[1]!, pos);
+      const b = this.get(ops[2]!, pos);
+      let v: Value;
+      if (typeof a.v === 'bigint' && typeof b.v === 'bigint') v = f(a.v, b.v);
+      else if (typeof a.v === 'string' && b.v === 0n && (m === 'ADD' || m === 'SUB' || m === 'ORR' || m === 'EOR')) v = a.v;
+      else if (a.v === b.v && m === 'EOR') v = 0n;
+      else throw new Fault(pos, `arithmetic on the address ${String(typeof a.v === 'string' ? a.v : b.v)}`);
+      this.set(ops[0]!, { v, taint: [...new Set([...a.taint, ...b.taint])] }, pos);
+    };
+    switch (m) {
+      case 'NOP': return undefined;
+      case 'MOV': need(2); this.set(ops[0]!, this.get(ops[1]!, pos), pos); return undefined;
+      case 'ADD': arith((a, b) => a + b); return undefined;
+      case 'SUB': arith((a, b) => a - b); return undefined;
+      case 'EOR': arith((a, b) => a ^ b); return undefined;
+      case 'AND': arith((a, b) => a & b); return undefined;
+      case 'ORR': arith((a, b) => a | b); return undefined;
+      case 'ADR': need(2); this.set(ops[0]!, { v: `label:"P${this.ctx.thread.index}:${ops[1]!.trim()}"`, taint: [] }, pos); return undefined;
+      case 'CMP': {
+        need(2);
+        const a = this.get(ops[0]!, pos);
+        const b = this.get(ops[1]!, pos);
+        this.flags = { a: a.v, b: b.v, taint: [...new Set([...a.taint, ...b.taint])] };
+        return undefined;
+      }
+      case 'CSEL': {
+        need(4);
+        const f = this.flags ?? { a: 0n, b: 0n, taint: [] };
+        const pick = condition(ops[3]!, f.a, f.b, pos) ? ops[1]! : ops[2]!;
+        const chosen = this.get(pick, pos);
+        this.set(ops[0]!, { v: chosen.v, taint: [...new Set([...chosen.taint, ...f.taint])] }, pos);
+        return undefined;
+      }
+      case 'B': need(1); return this.label(ops[0]!, pos);
+      case 'CBZ': case 'CBNZ': {
+        need(2);
+        const r = this.get(ops[0]!, pos);
+        this.branchOn(r.taint);
+        const zero = r.v === 0n;
+        return zero === (m === 'CBZ') ? this.label(ops[1]!, pos) : undefined;
+      }
+      case 'BR': {
+        need(1);
+        const r = this.get(ops[0]!, pos);
+        this.branchOn(r.taint);
+        const lm = typeof r.v === 'string' ? /^label:"P([0-9]+):(.*)"$/.exec(r.v) : null;
+        if (lm === null || Number(lm[1]) !== this.ctx.thread.index) throw new Fault(pos, `BR to ${String(r.v)}, not a label of this thread`);
+        return this.label(lm[2]!, pos);
+      }
+      case 'DMB': case 'DSB': {
+        const opt = (ops[0] ?? 'SY').toUpperCase();
+        this.event('F', null, 0n, [`${m}.${opt}`], [], [], null, ins);
+        return undefined;
+      }
+      case 'ISB': this.event('F', null, 0n, ['ISB'], [], [], null, ins); return undefined;
+      case 'LDR': case 'LDAR': case 'LDAPR': case 'LDXR': case 'LDAXR': {
+        need(2);
+        const a = this.address(ops[1]!, pos);
+        const tags = { LDR: [], LDAR: ['A'], LDAPR: ['Q'], LDXR: ['X'], LDAXR: ['X', 'A'] }[m];
+        const r = this.read(a.loc, tags, a.taint, ins);
+        this.set(ops[0]!, r, pos);
+        if (m === 'LDXR' || m === 'LDAXR') this.reservation = { read: r.taint[0]!, loc: a.loc };
+        return undefined;
+      }
+      case 'STR': case 'STLR': {
+        need(2);
+        const a = this.address(ops[1]!, pos);
+        const d = this.get(ops[0]!, pos);
+        this.event('W', a.loc, d.v, m === 'STLR' ? ['L'] : [], a.taint, d.taint, null, ins);
+        return undefined;
+      }
+      case 'STXR': case 'STLXR': {
+        need(3);
+        const a = this.address(ops[2]!, pos);
+        const d = this.get(ops[1]!, pos);
+        const res = this.reservation;
+        this.reservation = null;
+        // Success needs a reservation on the same location; both outcomes are explored.
+        if (res !== null && res.loc === a.loc && this.choose(2) === 0) {
+          this.event('W', a.loc, d.v, m === 'STLXR' ? ['X', 'L'] : ['X'], a.taint, d.taint, res.read, ins);
+          this.set(ops[0]!, { v: 0n, taint: [] }, pos);
+        } else {
+          this.set(ops[0]!, { v: 1n, taint: [] }, pos);
+        }
+        return undefined;
+      }
+      case 'SWP': case 'SWPA': case 'SWPL': case 'SWPAL':
+      case 'LDADD': case 'LDADDA': case 'LDADDL': case 'LDADDAL': {
+        need(3);
+        const a = this.address(ops[2]!, pos);
+        const s = this.get(ops[0]!, pos);
+        const noRet = this.isZero(ops[1]!, pos);
+        const acq = /A(L)?$/.test(m.replace(/^(SWP|LDADD)/, '')) && !noRet;
+        const rel = /L$/.test(m.replace(/^(SWP|LDADD)/, ''));
+        const r = this.read(a.loc, ['X', ...(acq ? ['A'] : []), ...(noRet ? ['NoRet'] : [])], a.taint, ins);
+        const nv = m.startsWith('SWP') ? s.v : addValues(r.v, s.v, pos);
+        const data = m.startsWith('SWP') ? s.taint : [...new Set([...s.taint, ...r.taint])];
+        this.event('W', a.loc, nv, ['X', 'amo', ...(rel ? ['L'] : [])], a.taint, data, r.taint[0]!, ins);
+        this.set(ops[1]!, r, pos);
+        return undefined;
+      }
+      case 'STADD': case 'STADDL': {
+        need(2);
+        const a = this.address(ops[1]!, pos);
+        const s = this.get(ops[0]!, pos);
+        const r = this.read(a.loc, ['X', 'NoRet'], a.taint, ins);
+        this.event('W', a.loc, addValues(r.v, s.v, pos), ['X', 'amo', ...(m === 'STADDL' ? ['L'] : [])], a.taint,
+          [...new Set([...s.taint, ...r.taint])], r.taint[0]!, ins);
+        return undefined;
+      }
+      case 'CAS': case 'CASA': case 'CASL': case 'CASAL': {
+        need(3);
+        const a = this.address(ops[2]!, pos);
+        const s = this.get(ops[0]!, pos);
+        const t = this.get(ops[1]!, pos);
+        const noRet = this.isZero(ops[0]!, pos);
+        const acq = m === 'CASA' || m === 'CASAL';
+        const rel = m === 'CASL' || m === 'CASAL';
+        const r = this.read(a.loc, ['X', ...(acq ? ['A'] : []), ...(noRet ? ['NoRet'] : [])], a.taint, ins);
+        if (r.v === s.v) this.event('W', a.loc, t.v, ['X', 'amo', ...(rel ? ['L'] : [])], a.taint, t.taint, r.taint[0]!, ins);
+        this.set(ops[0]!, r, pos);
+        return undefined;
+      }
+      default: {
+        const bc = /^B\.([A-Z]{2})$/.exec(m);
+        if (bc === null) throw new Fault(pos, `unknown instruction '${ins.mnemonic}'`);
+        need(1);
+        const f = this.flags ?? { a: 0n, b: 0n, taint: [] };
+        this.branchOn(f.taint);
+        return condition(bc[1]!, f.a, f.b, pos) ? this.label(ops[0]!, pos) : undefined;
+      }
+    }
+  }
+}
+
+function addValues(a: Value, b: Value, pos: Pos): Value {
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a + b;
+  throw new Fault(pos, 'arithmetic on an address');
+}
+
+function condition(cond: string, a: Value, b: Value, pos: Pos): boolean {
+  const c = cond.trim().toUpperCase();
+  if (c === 'EQ') return a === b;
+  if (c === 'NE') return a !== b;
+  if (typeof a !== 'bigint' || typeof b !== 'bigint') throw new Fault(pos, `cannot compare addresses with ${c}`);
+  switch (c) {
+    case 'GT': return a > b;
+    case 'GE': return a >= b;
+    case 'LT': return a < b;
+    case 'LE': return a <= b;
+    default: throw new Fault(pos, `unsupported condition ${c}`);
+  }
+}
