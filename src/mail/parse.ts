@@ -91,6 +91,8 @@ export async function parseRawMessage(raw: RawMessage): Promise<ParseResult> {
     messageId,
     subject,
     from,
+    to: allAddresses(parsed.to),
+    cc: allAddresses(parsed.cc),
     references: refs,
     body,
     isReply: split.isReply,
@@ -168,6 +170,19 @@ function uniqueIds(ids: string[]): string[] {
       if (!out.includes(id)) out.push(id);
     }
   }
+  return out;
+}
+
+function allAddresses(a: AddressObject | AddressObject[] | undefined): Array<{ name: string; address: string }> {
+  const objs = Array.isArray(a) ? a : a ? [a] : [];
+  const out: Array<{ name: string; address: string }> = [];
+  const walk = (list: AddressObject['value']) => {
+    for (const v of list) {
+      if (v.group) walk(v.group);
+      else if (v.address) out.push({ name: (v.name ?? '').trim(), address: v.address.trim().toLowerCase() });
+    }
+  };
+  for (const o of objs) walk(o.value);
   return out;
 }
 

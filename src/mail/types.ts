@@ -54,6 +54,9 @@ export interface MailMessage {
   subject: string;
   /** The real author: `X-Original-From` over a rewritten `From`. */
   from: { name: string; address: string };
+  /** Recipients as posted, for reply-all. */
+  to?: Array<{ name: string; address: string }>;
+  cc?: Array<{ name: string; address: string }>;
   date?: string;
   inReplyTo?: string;
   /** Message-IDs of References, in order, without duplicates. */
