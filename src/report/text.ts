@@ -3,10 +3,13 @@
 // quoted evidence beneath, so a terminal or an editor can jump to it.
 import type { Finding } from '../analysis/finding.ts';
 import type { AnalysisResult, PatchAnalysis } from '../analysis/analyze.ts';
+import { describeReason } from '../patch/relevance.ts';
 
 export interface TextOptions {
   /** Print explanation, evidence and suggestion under each line (default true). */
   details?: boolean;
+  /** Print why each relevant file was kept (default false). */
+  relevance?: boolean;
 }
 
 /** The one-line form of a finding. */
@@ -23,8 +26,16 @@ function findingBlock(f: Finding, details: boolean): string[] {
   return out;
 }
 
-function patchBlock(p: PatchAnalysis, byId: Map<string, Finding>, details: boolean): string[] {
+function relevanceLines(p: PatchAnalysis): string[] {
+  return p.relevance.files
+    .filter((f) => f.relevant)
+    .map((f) => `  relevant: ${f.path}: ${f.reasons.map(describeReason).join('; ')}`);
+}
+
+function patchBlock(p: PatchAnalysis, byId: Map<string, Finding>, options: Required<TextOptions>): string[] {
+  const details = options.details;
   const out = [`${p.subject} <${p.messageId}>`];
+  if (options.relevance) out.push(...relevanceLines(p));
   if (!p.analysed) {
     out.push('  not analysed: no file matches the relevance filter');
     return out;
@@ -50,13 +61,13 @@ export function summaryLine(result: AnalysisResult): string {
 }
 
 export function renderText(result: AnalysisResult, options: TextOptions = {}): string {
-  const details = options.details ?? true;
+  const resolved: Required<TextOptions> = { details: options.details ?? true, relevance: options.relevance ?? false };
   const byId = new Map(result.findings.map((f) => [f.id, f]));
   const out: string[] = [];
   for (const s of result.series) {
     for (const v of s.versions) {
       out.push(`== ${s.subject} (v${v.version}, ${s.seriesId})`);
-      for (const p of v.patches) out.push(...patchBlock(p, byId, details));
+      for (const p of v.patches) out.push(...patchBlock(p, byId, resolved));
       out.push('');
     }
   }

@@ -69,6 +69,12 @@ test('text: details show the explanation and the evidence', () => {
   assert.ok(text.includes('free_page() frees a page table after pud_clear() on line 727 with no TLB invalidate in between'));
 });
 
+test('text: relevance reasons on request', () => {
+  const text = renderText(result, { details: false, relevance: true });
+  assert.ok(text.includes('  relevant: arch/x86/mm/pgtable.c: path arch/x86/mm/pgtable.c matches arch/*/mm/**; '), text);
+  assert.ok(!renderText(result).includes('  relevant: '));
+});
+
 test('json: findings listed once, referred to by id from the series', () => {
   const doc = JSON.parse(renderJson(result)) as ReturnType<typeof JSON.parse>;
   assert.equal(doc.format, 'ptbot-analysis');
