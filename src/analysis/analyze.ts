@@ -135,6 +135,9 @@ let defaultRules: Promise<Rule[]> | undefined;
 
 /** Analyse `series` with the rules of the repository's rules/ folder. */
 export async function analyzeSeries(series: Series[], options: AnalysisOptions): Promise<AnalysisResult> {
-  defaultRules ??= loadRules();
+  defaultRules ??= loadRules().catch((err: unknown) => {
+    defaultRules = undefined; // a broken rule file fixed later loads on the next call
+    throw err;
+  });
   return analyzeSeriesWith(await defaultRules, series, options);
 }
