@@ -10,6 +10,8 @@ const listSchema = z.strictObject({
   /** Search narrowing what is fetched (public-inbox query syntax). */
   query: z.string().optional(),
   enabled: z.boolean().default(true),
+  /** A local public-inbox v2 mirror of the list (the folder holding `git/N.git`), read instead of HTTP search. */
+  gitMirror: z.string().min(1).optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -22,6 +24,21 @@ export const configSchema = z.strictObject({
     schedule: z.string().default('*/10 * * * *'),
     /** Minimum seconds between two requests to lore. */
     minRequestIntervalSeconds: z.number().min(0).default(2),
+    /** One attempt (headers and body) may take this long. */
+    requestTimeoutSeconds: z.number().positive().default(60),
+    /** Attempts per request, the first included, on 429, 5xx, timeouts, truncated or HTML answers. */
+    maxAttempts: z.number().int().min(1).max(20).default(5),
+    /** Backoff before retry n: retryBaseSeconds * 2^(n-1), capped, with jitter. */
+    retryBaseSeconds: z.number().min(0).default(5),
+    retryMaxSeconds: z.number().min(0).default(300),
+    /** A Retry-After longer than this fails the request instead of being waited out. */
+    maxRetryAfterSeconds: z.number().min(0).default(900),
+    /** Search windows reach back this far before the last poll (late-archived mail, clock skew). */
+    searchOverlapSeconds: z.number().int().min(0).default(2 * 86400),
+    /** The first poll of a list looks back this far. */
+    firstLookbackSeconds: z.number().int().min(0).default(2 * 86400),
+    /** Up to this many new hits are fetched one by one (`/raw`); more as one search mbox. */
+    maxSingleFetches: z.number().int().min(0).default(8),
   }).prefault({}),
   relevance: z.strictObject({
     /** Path globs (`*`, `**`, `?`, `{a,b}`) of page-table code. */
@@ -58,6 +75,21 @@ export const configSchema = z.strictObject({
     /** Only mention findings that are new in this version of the series. */
     onlyNewFindings: z.boolean().default(true),
     wrapColumn: z.number().int().min(60).max(100).default(72),
+    /** Write to the author only (no Cc of the lists and reviewers). */
+    authorOnly: z.boolean().default(false),
+    /** Addresses that asked never to be written to. */
+    optOut: z.array(z.string().email()).default([]),
+    /** Lists the bot may reply on (empty: every list it reads). */
+    lists: z.array(z.string()).default([]),
+    /** At most this many bot replies in one thread, and per day overall. */
+    maxPerThread: z.number().int().positive().default(3),
+    maxPerDay: z.number().int().positive().default(50),
+    /** Wait this long after a version arrives before replying (humans first). */
+    embargoMinutes: z.number().int().min(0).default(0),
+    /** Domain of the bot's Message-IDs (default: the From address's). */
+    messageIdDomain: z.string().optional(),
+    /** Where rule documentation lives, cited in each reply's footer. */
+    docsBaseUrl: z.string().default('https://github.com/pgtable-review-bot/pgtable-review-bot/tree/main/rules'),
     smtp: z.strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(1).max(65535).default(25),

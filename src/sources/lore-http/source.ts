@@ -1,0 +1,100 @@
+// One poll of one list over HTTP: discovery by search, then the watched
+// threads. Each item carries the combined cursor to store with it; the
+// generator returns the cursor for the end of the poll.
+import type { Config } from '../../config/schema.ts';
+import { LoreHttpClient, type LoreHttpOptions } from './client.ts';
+import { pollSearch } from './discovery.ts';
+import type { LoreLogger } from './log.ts';
+import { systemClock, type LoreClock } from './politeness.ts';
+import { buildRelevanceQuery } from './search-query.ts';
+import { pollThreads, type WatchedThread } from './threads.ts';
+import { emptyHttpCursor, type LoreHttpCursor, type LoreItem } from './types.ts';
+
+export interface LoreHttpPollOptions {
+  client: LoreHttpClient;
+  list: string;
+  /** The relevance query without a time range; see buildRelevanceQuery. */
+  query: string;
+  overlapSeconds: number;
+  firstLookbackSeconds: number;
+  maxSingleFetches: number;
+  maxMessageBytes: number;
+  clock?: LoreClock;
+  /** Threads to poll for replies (roots of threads the bot reviewed). */
+  watched?: WatchedThread[];
+}
+
+export async function* pollLoreHttp(
+  opts: LoreHttpPollOptions, cursor?: LoreHttpCursor,
+): AsyncGenerator<LoreItem<LoreHttpCursor>, LoreHttpCursor> {
+  const start = cursor ?? emptyHttpCursor(opts.list);
+  if (start.list !== opts.list || start.source !== 'lore-http') {
+    throw new Error(`lore cursor for ${start.source} list '${start.list}' given to the HTTP source of list '${opts.list}'`);
+  }
+  let search = start.search;
+  let threads = start.threads;
+  const combined = (): LoreHttpCursor => ({ source: 'lore-http', list: opts.list, search, threads });
+
+  const searchRun = pollSearch({
+    client: opts.client, list: opts.list, query: opts.query, overlapSeconds: opts.overlapSeconds,
+    firstLookbackSeconds: opts.firstLookbackSeconds, maxSingleFetches: opts.maxSingleFetches,
+    maxMessageBytes: opts.maxMessageBytes, clock: opts.clock ?? systemClock,
+  }, search);
+  for (;;) {
+    const r = await searchRun.next();
+    if (r.done) { search = r.value; break; }
+    search = r.value.cursor;
+    yield { ...r.value, cursor: combined() };
+  }
+
+  const threadRun = pollThreads({
+    client: opts.client, list: opts.list, maxMessageBytes: opts.maxMessageBytes,
+    alreadyYielded: (id) => search.recent[id] !== undefined,
+  }, opts.watched ?? [], threads);
+  for (;;) {
+    const r = await threadRun.next();
+    if (r.done) { threads = r.value; break; }
+    threads = r.value.cursor;
+    if (r.value.kind === 'message') {
+      // Found through its thread: search must not yield it again at the window's edge.
+      search = { ...search, recent: { ...search.recent, [r.value.message.messageId]: search.since ?? Math.floor((opts.clock ?? systemClock).now() / 1000) } };
+    }
+    yield { ...r.value, cursor: combined() };
+  }
+  return combined();
+}
+
+/** Client options from the config (`lore.*`), with injected time, logger and fetch. */
+export function loreHttpOptionsFromConfig(
+  config: Config, inject: { clock?: LoreClock; logger?: LoreLogger; fetch?: typeof fetch; random?: () => number } = {},
+): LoreHttpOptions {
+  const l = config.lore;
+  return {
+    baseUrl: l.baseUrl,
+    userAgent: l.userAgent,
+    minRequestIntervalMs: l.minRequestIntervalSeconds * 1000,
+    timeoutMs: l.requestTimeoutSeconds * 1000,
+    maxAttempts: l.maxAttempts,
+    backoff: { baseMs: l.retryBaseSeconds * 1000, maxMs: l.retryMaxSeconds * 1000 },
+    maxRetryAfterMs: l.maxRetryAfterSeconds * 1000,
+    maxResponseBytes: 512 * 1024 * 1024,
+    ...inject,
+  };
+}
+
+/** Poll options for one configured list. */
+export function listPollOptionsFromConfig(
+  config: Config, client: LoreHttpClient, listName: string, inject: { clock?: LoreClock; watched?: WatchedThread[] } = {},
+): LoreHttpPollOptions {
+  const list = config.lists.find((l) => l.name === listName);
+  if (!list) throw new Error(`config: no list '${listName}' under lists`);
+  return {
+    client, list: list.name,
+    query: buildRelevanceQuery(config.relevance, list.query).query,
+    overlapSeconds: config.lore.searchOverlapSeconds,
+    firstLookbackSeconds: config.lore.firstLookbackSeconds,
+    maxSingleFetches: config.lore.maxSingleFetches,
+    maxMessageBytes: config.analysis.maxMessageBytes,
+    ...inject,
+  };
+}
