@@ -66,7 +66,16 @@ export function heldCount(state: HeldState, resource: Resource): number {
   return n - (state.deficits[resource] ?? 0);
 }
 
+const keys = new WeakMap<HeldState, string>();
+
+/** States are immutable, so each one's key is computed once. */
 function keyOf(s: HeldState): string {
+  let k = keys.get(s);
+  if (k === undefined) keys.set(s, (k = computeKey(s)));
+  return k;
+}
+
+function computeKey(s: HeldState): string {
   const holds = s.holds.map((h) => `${h.resource}@${h.line}:${h.callee}:${[...h.owners].sort().join(',')}${h.pending ? '?' : ''}`).sort();
   const def = Object.entries(s.deficits).filter(([, v]) => v > 0).sort().map(([k, v]) => `${k}-${v}`);
   const assumed = Object.entries(s.assumed).sort().map(([k, v]) => `${v ? '' : '!'}${k}`);
@@ -111,7 +120,8 @@ function applyCall(state: HeldState, call: CCall, ctx: EffectContext, onUnderflo
     if (pick) {
       holds = holds.filter((_, i) => i !== pick.i);
     } else {
-      deficits[e.resource] = (deficits[e.resource] ?? 0) + 1;
+      // Capped like holds, so a release inside a loop cannot grow states forever.
+      deficits[e.resource] = Math.min((deficits[e.resource] ?? 0) + 1, MAX_SAME_SITE);
       onUnderflow(e.resource);
     }
   }

@@ -154,10 +154,20 @@ function nextCodeChar(text: string, mask: Uint8Array, from: number): string {
   return '';
 }
 
-function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+/** 1-based line of each offset, by binary search over the line starts. */
+function lineIndex(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
 }
 
 interface Edit {
@@ -169,6 +179,7 @@ interface Edit {
 /** Rewrites kernel macro shapes (see the file comment) and records where they were. */
 export function normaliseKernelC(original: string): NormalisedSource {
   const mask = codeMask(original);
+  const lineAt = lineIndex(original);
   const edits: Edit[] = [];
   const pendingMacros: Array<Omit<KernelMacroSite, 'rewrittenOffset'> & { at: number }> = [];
   const pendingAttrs: Array<Omit<KernelAttributeSite, 'rewrittenOffset'> & { at: number }> = [];
@@ -181,7 +192,7 @@ export function normaliseKernelC(original: string): NormalisedSource {
     const after = start + name.length;
     if (BARE_ATTRIBUTES.has(name)) {
       edits.push({ start, end: after, replacement: ' '.repeat(name.length) });
-      pendingAttrs.push({ name, line: lineAt(original, start), at: start });
+      pendingAttrs.push({ name, line: lineAt(start), at: start });
       continue;
     }
     const isCallAttr = CALL_ATTRIBUTES.has(name);
@@ -196,7 +207,7 @@ export function normaliseKernelC(original: string): NormalisedSource {
     const inner = original.slice(open + 1, close - 1);
     if (isCallAttr) {
       edits.push({ start, end: close, replacement: original.slice(start, close).replace(/[^\n]/g, ' ') });
-      pendingAttrs.push({ name, arg: inner.trim(), line: lineAt(original, start), at: start });
+      pendingAttrs.push({ name, arg: inner.trim(), line: lineAt(start), at: start });
       ident.lastIndex = close;
       continue;
     }
@@ -216,7 +227,7 @@ export function normaliseKernelC(original: string): NormalisedSource {
     }
     const keyword = kind === 'loop' ? 'while (' : 'if (';
     edits.push({ start, end: close, replacement: `${keyword}${call})` });
-    pendingMacros.push({ kind, name, args, line: lineAt(original, start), at: start });
+    pendingMacros.push({ kind, name, args, line: lineAt(start), at: start });
     ident.lastIndex = close;
   }
   return applyEdits(original, edits, pendingMacros, pendingAttrs);
