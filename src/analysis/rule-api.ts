@@ -27,6 +27,15 @@ export interface RuleReference {
   url: string;
 }
 
+/** A known-benign upstream idiom: findings there are listed as suppressed. */
+export interface RuleAllowance {
+  /** Path glob (`arch/x86/xen/**`). */
+  file: string;
+  /** Function name; all functions of the file when absent. */
+  function?: string;
+  reason: string;
+}
+
 export interface RuleMeta {
   /** Kebab-case, equal to the file name `rules/<id>.ts`. */
   id: string;
@@ -44,6 +53,8 @@ export interface RuleMeta {
   docs: string;
   /** Message ids to texts; `{{name}}` is filled from a report's data. */
   messages: Record<string, string>;
+  /** Per-rule allowlist of (file, function) pairs (HAZARDS, "Suppressions"). */
+  allowlist?: RuleAllowance[];
 }
 
 /** The patch a rule is looking at. */

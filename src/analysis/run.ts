@@ -6,7 +6,8 @@ import { functionRegions, type FunctionRegion } from '../patch/context.ts';
 import type { HunkLine } from '../patch/types.ts';
 import type { Finding, FindingOrigin, Severity } from './finding.ts';
 import { fingerprintOf, shortId } from './fingerprint.ts';
-import { formatMessage, type PatchUnderReview, type Rule, type RuleReport } from './rule-api.ts';
+import { matchesGlob } from '../patch/glob.ts';
+import { formatMessage, type PatchUnderReview, type Rule, type RuleMeta, type RuleReport } from './rule-api.ts';
 import { findSuppression, suppressionsIn, type Suppression } from './suppress.ts';
 
 export interface RuleSetting {
@@ -78,11 +79,22 @@ export function runRules(rules: Rule[], patch: PatchUnderReview, settings: RuleS
         continue;
       }
       const allow = findSuppression(suppressions, rule.meta.id, finding.file, finding.line);
+      const allowed = allowance(rule.meta, finding);
       if (allow) run.suppressed.push({ finding, reason: allow.reason, line: allow.line });
+      else if (allowed) run.suppressed.push({ finding, reason: `allowlist: ${allowed}`, line: finding.line });
       else run.findings.push(finding);
     }
   }
   return run;
+}
+
+/** The reason of the rule's allowlist entry covering the finding, if any. */
+function allowance(meta: RuleMeta, finding: Finding): string | undefined {
+  return meta.allowlist?.find(
+    (a) =>
+      matchesGlob(finding.file, a.file, { pathMode: true }) &&
+      (a.function === undefined || a.function === finding.function),
+  )?.reason;
 }
 
 /** The Finding for one report, or an error note when the rule misbehaves. */

@@ -168,3 +168,24 @@ test('the engine drops reports that rest only on unchanged lines, and survives a
   assert.ok(notes.some((n) => /^rule on-context: \d+ report\(s\) on unchanged code not shown$/.test(n)), notes.join('\n'));
   assert.ok(notes.includes('rule throwing failed on <ptbot-fixture-unbalanced-20251215150323.2218608-8-kevin.brodsky@arm.com>: boom'));
 });
+
+test('a finding in a rule\'s allowlisted file is listed as suppressed with the allowlist reason', () => {
+  const text = `From: Dev <dev@example.org>
+Subject: [PATCH] x86/xen: leave lazy mode on switch
+Message-ID: <xen@example.org>
+
+---
+diff --git a/arch/x86/xen/mmu_pv.c b/arch/x86/xen/mmu_pv.c
+--- a/arch/x86/xen/mmu_pv.c
++++ b/arch/x86/xen/mmu_pv.c
+@@ -10,2 +10,3 @@ static void xen_start_context_switch(struct task_struct *prev)
+ \tif (this_cpu_read(xen_lazy_mode) == XEN_LAZY_MMU) {
++\t\tarch_leave_lazy_mmu_mode();
+ \t}
+`;
+  const result = analyzeSeriesWith(rules, [seriesOf([patchMailFromText(text, 'xen')])], options());
+  assert.deepEqual(result.findings, []);
+  const suppressed = result.series[0]!.versions[0]!.patches[0]!.suppressed;
+  assert.equal(suppressed.length, 1);
+  assert.match(suppressed[0]!.reason, /^allowlist: Xen PV context switch/);
+});

@@ -90,6 +90,14 @@ ruleTester(rule, {
       }),
     },
     {
+      name: 'Xen context-switch code is on the allowlist',
+      diff: fileDiff('arch/x86/xen/enlighten_pv.c', {
+        oldStart: 420,
+        section: 'static void xen_start_context_switch(struct task_struct *prev)',
+        lines: [' \tif (this_cpu_read(xen_lazy_mode) == XEN_LAZY_MMU) {', '+\t\tarch_leave_lazy_mmu_mode();', ' \t}'],
+      }),
+    },
+    {
       name: 'an early return that disables first',
       diff: fileDiff('mm/vmalloc.c', {
         oldStart: 60,
