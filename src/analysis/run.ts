@@ -18,6 +18,8 @@ export type RuleSettings = Record<string, RuleSetting>;
 
 export interface SuppressedFinding {
   finding: Finding;
+  /** An inline `ptbot: allow` comment, or the rule's allowlist. */
+  via: 'comment' | 'allowlist';
   reason: string;
   /** Line of the suppression comment. */
   line: number;
@@ -80,8 +82,8 @@ export function runRules(rules: Rule[], patch: PatchUnderReview, settings: RuleS
       }
       const allow = findSuppression(suppressions, rule.meta.id, finding.file, finding.line);
       const allowed = allowance(rule.meta, finding);
-      if (allow) run.suppressed.push({ finding, reason: allow.reason, line: allow.line });
-      else if (allowed) run.suppressed.push({ finding, reason: `allowlist: ${allowed}`, line: finding.line });
+      if (allow) run.suppressed.push({ finding, via: 'comment', reason: allow.reason, line: allow.line });
+      else if (allowed) run.suppressed.push({ finding, via: 'allowlist', reason: `allowlist: ${allowed}`, line: finding.line });
       else run.findings.push(finding);
     }
   }

@@ -13,7 +13,7 @@ export interface JsonReport {
   rules: Array<Pick<RuleMeta, 'id' | 'title' | 'severity' | 'hazardClass' | 'arches' | 'docs' | 'references'>>;
   findings: Finding[];
   /** Findings an inline suppression silenced, with its reason. */
-  suppressed: Array<{ finding: Finding; reason: string; line: number }>;
+  suppressed: Array<{ finding: Finding; via: 'comment' | 'allowlist'; reason: string; line: number }>;
   series: Array<{
     seriesId: string;
     subject: string;

@@ -1,10 +1,12 @@
 // SARIF 2.1.0 for code scanning (GitHub, IDEs): the rules as reporting
 // descriptors, each finding a result at its file and line. Suppressed
-// findings are kept as results with an in-source suppression, as SARIF
-// viewers expect, so a reviewer can still see what was allowed and why.
+// findings are kept as results with a suppression (inSource for a comment,
+// external for a rule's allowlist), as SARIF viewers expect, so a reviewer
+// can still see what was allowed and why.
 import type { AnalysisResult } from '../analysis/analyze.ts';
 import type { Finding, Severity } from '../analysis/finding.ts';
 import type { RuleMeta } from '../analysis/rule-api.ts';
+import type { SuppressedFinding } from '../analysis/run.ts';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -34,7 +36,7 @@ export interface SarifResult {
     logicalLocations?: Array<{ name: string; kind: 'function' }>;
   }>;
   partialFingerprints: Record<string, string>;
-  suppressions?: Array<{ kind: 'inSource'; justification: string }>;
+  suppressions?: Array<{ kind: 'inSource' | 'external'; justification: string }>;
   properties: Record<string, unknown>;
 }
 
@@ -75,7 +77,7 @@ function descriptor(meta: RuleMeta, options: SarifOptions): SarifReportingDescri
   return d;
 }
 
-function toResult(f: Finding, ruleIndex: number, suppression?: string): SarifResult {
+function toResult(f: Finding, ruleIndex: number, suppression?: SuppressedFinding): SarifResult {
   const region: { startLine: number; endLine?: number } = { startLine: f.line };
   if (f.endLine !== undefined && f.endLine >= f.line) region.endLine = f.endLine;
   const location: SarifResult['locations'][number] = {
@@ -99,7 +101,10 @@ function toResult(f: Finding, ruleIndex: number, suppression?: string): SarifRes
       ...(f.suggestion ? { suggestion: f.suggestion } : {}),
     },
   };
-  if (suppression !== undefined) result.suppressions = [{ kind: 'inSource', justification: suppression }];
+  if (suppression !== undefined) {
+    const kind = suppression.via === 'comment' ? 'inSource' : 'external';
+    result.suppressions = [{ kind, justification: suppression.reason }];
+  }
   return result;
 }
 
@@ -126,7 +131,7 @@ export function sarifLog(result: AnalysisResult, options: SarifOptions = {}): Sa
         originalUriBaseIds: { SRCROOT: { description: { text: 'the root of the kernel tree the patches apply to' } } },
         results: [
           ...result.findings.map((f) => toResult(f, indexOf(f.ruleId))),
-          ...suppressed.map((s) => toResult(s.finding, indexOf(s.finding.ruleId), s.reason)),
+          ...suppressed.map((s) => toResult(s.finding, indexOf(s.finding.ruleId), s)),
         ],
       },
     ],
