@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAnalyze } from './analyze.ts';
 import { registerConfigCheck } from './config-check.ts';
+import { registerReplay } from './replay.ts';
 import { registerLitmus } from './litmus.ts';
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str) });
   registerAnalyze(program);
   registerConfigCheck(program);
+  registerReplay(program);
   registerLitmus(program);
   return program;
 }
