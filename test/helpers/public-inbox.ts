@@ -66,6 +66,12 @@ export interface RunningHttpd {
   url: string;
   port: number;
   pid: number;
+  /**
+   * public-inbox-httpd keeps its Xapian handle until a cleanup timer (about
+   * 30 s) drops it, so search lags behind an import, as on lore. SIGHUP
+   * reloads now; this waits until search finds every given Message-ID.
+   */
+  refreshSearch(list: string, messageIds: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -117,7 +123,19 @@ export async function startHttpd(inbox: TestInbox): Promise<RunningHttpd> {
     for (let i = 0; i < 100 && !exited; i++) await sleep(100);
     if (!exited) process.kill(pid, 'SIGKILL');
   };
-  return { url: `http://127.0.0.1:${port}/`, port, pid, stop };
+  const url = `http://127.0.0.1:${port}/`;
+  const refreshSearch = async (list: string, messageIds: string[]) => {
+    process.kill(pid, 'SIGHUP');
+    for (const id of messageIds) {
+      for (let i = 0; ; i++) {
+        const r = await fetch(`${url}${list}/?q=${encodeURIComponent(`m:${id}`)}&x=A`);
+        if (r.status === 200 && (await r.text()).includes('<entry>')) break;
+        if (i >= 100) throw new Error(`public-inbox-httpd search does not find <${id}> 10 s after SIGHUP`);
+        await sleep(100);
+      }
+    }
+  };
+  return { url, port, pid, refreshSearch, stop };
 }
 
 export function removeInbox(inbox: TestInbox): void {

@@ -94,7 +94,7 @@ export async function* pollSearch(
     if (!pending.has(id)) continue;
     const url = client.listUrl(list, `${escapeMessageId(id)}/raw`);
     try {
-      yield deliver(id, await fetchRaw(client, list, id), url, 'message 1');
+      yield deliver(id, await fetchRaw(client, list, id, opts.maxMessageBytes), url, 'message 1');
     } catch (err) {
       complete = false;
       yield { kind: 'problem', problem: { input: url, where: `message <${id}>`, message: `${problemText(err)}; the window stays open so the next poll retries it` }, cursor: current() };

@@ -4,7 +4,7 @@
 import { MboxSplitter } from '../mbox-splitter.ts';
 import { rawMessageId } from '../raw-headers.ts';
 import { escapeMessageId, parseAtomEntries, type AtomEntry } from './atom.ts';
-import type { LoreHttpClient } from './client.ts';
+import { LoreHttpError, type LoreHttpClient } from './client.ts';
 
 /** public-inbox answers at most this many entries per search page. */
 export const SEARCH_PAGE_SIZE = 200;
@@ -80,10 +80,15 @@ export async function fetchThreadMbox(
   return { status: 200, ...split, etag: answer.etag, lastModified: answer.lastModified };
 }
 
-/** `/LIST/MSGID/raw`: one message as stored. */
-export async function fetchRaw(client: LoreHttpClient, list: string, messageId: string): Promise<Buffer> {
-  const answer = await client.request({ url: client.listUrl(list, `${escapeMessageId(messageId)}/raw`), expect: 'raw' });
-  return answer.body;
+/** `/LIST/MSGID/raw`: one message as stored (public-inbox sends it as a one-message mboxrd). */
+export async function fetchRaw(client: LoreHttpClient, list: string, messageId: string, maxMessageBytes: number): Promise<Buffer> {
+  const url = client.listUrl(list, `${escapeMessageId(messageId)}/raw`);
+  const answer = await client.request({ url, expect: 'raw' });
+  if (answer.body.toString('latin1', 0, 5) !== 'From ') return answer.body;
+  const { messages, problems } = splitMbox(answer.body, maxMessageBytes);
+  const first = messages[0];
+  if (!first) throw new LoreHttpError(url, problems[0] ?? 'empty mbox', 1);
+  return first.bytes;
 }
 
 export function splitMbox(mbox: Buffer, maxMessageBytes: number): { messages: MboxMessage[]; problems: string[] } {
