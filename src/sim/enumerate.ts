@@ -61,7 +61,10 @@ export function compareValues(a: Value, b: Value): number {
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'bigint') return -1;
   if (typeof b === 'bigint') return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  // Symbols sort as herd prints them (NOP is printed bare).
+  const x = a === 'instr:"NOP"' ? 'NOP' : a;
+  const y = b === 'instr:"NOP"' ? 'NOP' : b;
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Every path of one thread, by an odometer over the choice points. */
@@ -228,7 +231,9 @@ function locationChoices(sk: Skeleton, l: string, budget: Budget): LocationChoic
   const before = reads.map((r) => (writesByThread.get(r.thread) ?? []).filter((w) => sk.events[w]!.poIndex < r.poIndex));
   const after = reads.map((r) => (writesByThread.get(r.thread) ?? []).filter((w) => sk.events[w]!.poIndex > r.poIndex));
   const rmwWrite = reads.map((r) => { const ws = [...sk.rmw.row(r.id)]; return ws.length > 0 ? ws[0]! : -1; });
-  const graph = new LocationGraph(sk, evs.map((e) => e.id));
+  // Instruction fetches are implicit reads: internal visibility does not bind them.
+  const implicit = reads.map((r) => r.tags.has('Instr'));
+  const graph = new LocationGraph(sk, evs.filter((e) => !e.tags.has('Instr')).map((e) => e.id));
   const out: LocationChoice[] = [];
   const chains = [...writesByThread.values()];
   const coPos = new Int32Array(sk.n);
@@ -237,6 +242,7 @@ function locationChoices(sk: Skeleton, l: string, budget: Budget): LocationChoic
     co.forEach((w, k) => { coPos[w] = k; });
     // Coherence (CoWR, CoRW) and atomicity prune each read's sources first.
     const allowed = sources.map((srcs, k) => {
+      if (implicit[k]) return srcs;
       const lo = before[k]!.reduce((m, w) => Math.max(m, coPos[w]!), -1);
       const hi = after[k]!.reduce((m, w) => Math.min(m, coPos[w]!), co.length);
       const rw = rmwWrite[k]!;
@@ -248,7 +254,7 @@ function locationChoices(sk: Skeleton, l: string, budget: Budget): LocationChoic
     for (;;) {
       budget.spend();
       const rf = reads.map((r, k) => [r.id, allowed[k]![pick[k]!]!] as const);
-      if (graph.acyclicWith(co, rf, coPos)) out.push({ co, rf });
+      if (graph.acyclicWith(co, rf.filter((_, k) => !implicit[k]), coPos)) out.push({ co, rf });
       let k = pick.length - 1;
       while (k >= 0 && pick[k]! + 1 >= allowed[k]!.length) { pick[k] = 0; k--; }
       if (k < 0) break;

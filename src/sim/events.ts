@@ -27,6 +27,8 @@ export interface ThreadEvent {
   /** Source text of the instruction, for witnesses and graphs. */
   readonly text: string;
   readonly pos: Pos;
+  /** AArch64 with instruction fetch: the index of the fetch that read this instruction. */
+  readonly fetch?: number;
 }
 
 export interface PathFault {

@@ -1,12 +1,27 @@
-// The AArch64 front end: memory locations of an AArch64 test and how to run
-// one of its threads along a path.
+// The AArch64 front end: memory locations of an AArch64 test (code labels
+// included when instructions are fetched) and how to run one of its threads
+// along a path.
 import type { FrontEnd } from './enumerate.ts';
 import { initialMemory } from './front-c.ts';
-import { A64_MNEMONICS, runA64Thread } from './sem/aarch64.ts';
+import { A64_MNEMONICS, codeLocation, instructionValue, runA64Thread } from './sem/aarch64.ts';
 import { LitmusError } from './source.ts';
-import type { LitmusTest } from './types.ts';
+import type { LitmusTest, Value } from './types.ts';
 
-export function a64FrontEnd(test: LitmusTest): FrontEnd {
+/** Labels named in the init block (`label:"P1:L0"`), per thread. */
+function initLabels(test: LitmusTest): Map<number, Set<string>> {
+  const out = new Map<number, Set<string>>();
+  const values: Value[] = [...test.init.registers.map((r) => r.value), ...test.init.locations.map((l) => l.value)];
+  for (const v of values) {
+    const m = typeof v === 'string' ? /^label:"P([0-9]+):(.*)"$/.exec(v) : null;
+    if (m === null) continue;
+    const s = out.get(Number(m[1])) ?? new Set<string>();
+    s.add(m[2]!);
+    out.set(Number(m[1]), s);
+  }
+  return out;
+}
+
+export function a64FrontEnd(test: LitmusTest, ifetch: boolean): FrontEnd {
   for (const t of test.a64Threads) {
     for (const ins of t.code) {
       if (!A64_MNEMONICS.has(ins.mnemonic) && !/^B\.[A-Z]{2}$/.test(ins.mnemonic)) {
@@ -15,10 +30,32 @@ export function a64FrontEnd(test: LitmusTest): FrontEnd {
     }
   }
   const initial = initialMemory(test, []);
+  const exposed = ifetch ? initLabels(test) : new Map<number, Set<string>>();
+  if (ifetch) {
+    // Code locations that are fetched or read hold their instruction initially.
+    const named = new Map(exposed);
+    for (const t of test.a64Threads) for (const ins of t.code) {
+      if (ins.mnemonic === 'ADR' && ins.operands[1] !== undefined) {
+        const s = named.get(t.index) ?? new Set<string>();
+        s.add(ins.operands[1].trim());
+        named.set(t.index, s);
+      }
+    }
+    for (const [thread, labels] of named) {
+      const t = test.a64Threads[thread];
+      if (t === undefined) continue;
+      for (const l of labels) {
+        const k = t.code.findIndex((c) => c.labels.includes(l));
+        if (k >= 0) initial.set(codeLocation(thread, l), instructionValue(t, k));
+      }
+    }
+  }
   const initRegs = test.a64Threads.map((t) => new Map(test.init.registers.filter((r) => r.thread === t.index).map((r) => [r.reg, r.value] as const)));
   return {
     threadCount: test.a64Threads.length,
     initial,
-    runThread: (t, universe, choose) => runA64Thread({ thread: test.a64Threads[t]!, initRegs: initRegs[t]!, universe }, choose),
+    runThread: (t, universe, choose) => runA64Thread({
+      thread: test.a64Threads[t]!, program: test.a64Threads, initRegs: initRegs[t]!, universe, exposed,
+    }, choose),
   };
 }

@@ -7,7 +7,7 @@ import type { Candidate, Skeleton } from './execution.ts';
 import { BudgetExceeded, type FrontEnd, compareValues, enumerate } from './enumerate.ts';
 import { a64FrontEnd } from './front-a64.ts';
 import { cFrontEnd, propLocations } from './front-c.ts';
-import { aarch64 } from './models/aarch64.ts';
+import { aarch64Model } from './models/aarch64.ts';
 import type { MemoryModel, PreparedModel } from './models/model.ts';
 import { lkmm } from './models/lkmm.ts';
 import { sc } from './models/sc.ts';
@@ -64,11 +64,16 @@ export interface SimResult {
 export const DEFAULT_MAX_CANDIDATES = 2_000_000;
 const DEFAULT_MAX_EVENTS = 1024;
 
-function modelOf(name: ModelName, file: string): MemoryModel {
+function modelOf(name: ModelName, test: LitmusTest): MemoryModel {
+  const file = test.file;
   if (name === 'lkmm') return lkmm;
   if (name === 'sc') return sc;
-  if (name === 'aarch64') return aarch64;
+  if (name === 'aarch64') return aarch64Model((test.info.get('CacheType') ?? '').split(/[\s,]+/).filter((x) => x !== ''));
   throw new LitmusError(file, 1, 1, `unknown model '${String(name)}'`);
+}
+
+export function isIfetch(opts: SimOptions): boolean {
+  return opts.variant.some((v) => /^(ifetch|self)$/i.test(v));
 }
 
 function frontEndOf(test: LitmusTest, opts: SimOptions): FrontEnd {
@@ -77,13 +82,10 @@ function frontEndOf(test: LitmusTest, opts: SimOptions): FrontEnd {
     return cFrontEnd(test);
   }
   if (opts.model === 'lkmm') throw new LitmusError(test.file, 1, 1, 'the lkmm model needs a C test');
-  if (opts.variant.some((v) => /^(ifetch|self)$/i.test(v))) {
-    throw new LitmusError(test.file, 1, 1, 'instruction fetch (Variant=Ifetch) is not supported yet');
-  }
   if (opts.variant.some((v) => /^(vmsa|kvm)$/i.test(v))) {
     throw new LitmusError(test.file, 1, 1, 'translation tables (Variant=vmsa) are not supported yet');
   }
-  return a64FrontEnd(test);
+  return a64FrontEnd(test, isIfetch(opts));
 }
 
 /** herd's order: registers by thread then name (AArch64 by number), then memory by name. */
@@ -133,7 +135,7 @@ export function evalProp(p: Prop, val: Valuation): boolean {
 }
 
 export function simulate(test: LitmusTest, opts: SimOptions): SimResult {
-  const model = modelOf(opts.model, test.file);
+  const model = modelOf(opts.model, test);
   const fe = frontEndOf(test, opts);
   const observed = observedLocations(test);
   const lockLocations = new Set<string>();
@@ -172,10 +174,11 @@ export function simulate(test: LitmusTest, opts: SimOptions): SimResult {
     const values = observed.map(val);
     const key = values.map((v) => (typeof v === 'bigint' ? `i${v}` : `s${v}`)).join('|');
     if (!states.has(key)) states.set(key, values);
+    const k = verdict.executions ?? 1;
     if (holds) {
-      positive++;
+      positive += k;
       if (satisfying === null) satisfying = { candidate: c, timeline: prepared!.timeline(c) };
-    } else negative++;
+    } else negative += k;
   };
   try {
     candidates = enumerate(fe, { maxCandidates: opts.maxCandidates, maxEvents: opts.maxEvents ?? DEFAULT_MAX_EVENTS },

@@ -1,26 +1,39 @@
-// The ARMv8 model as herd 7.58's aarch64.cat restricted to explicit data
-// accesses ("Model B" of SIMULATOR.md §4.4; instruction fetch not modelled
-// here). One `let` per definition, as the cat file has them.
+// The ARMv8 model as herd 7.58's aarch64.cat ("Model B" of SIMULATOR.md
+// §4.4), with the instruction-fetch rules of §5.3 when fetches exist: fetches
+// are implicit reads outside internal visibility, cache maintenance is
+// ordered against fetches and writes by the IC-after / DC-after choices,
+// each consistent choice being one execution, as herd counts them.
 import type { Candidate, Skeleton } from '../execution.ts';
 import { EventSet, Relation } from '../relation.ts';
 import type { MemoryModel, PreparedModel, Verdict } from './model.ts';
 
 interface Static {
   readonly sk: Skeleton;
-  readonly poLoc: Relation;
-  readonly lrs: Relation;
-  readonly lobStatic: Relation;
+  readonly Exp: EventSet;
   readonly ExpR: EventSet;
   readonly ExpW: EventSet;
+  readonly Fetch: EventSet;
+  readonly poLocExp: Relation;
+  /** lob: locally-ordered-before (local-hw-reqs), fixed by the paths. */
+  readonly lob: Relation;
+  readonly dsbFull: EventSet;
+  /** [IC] ; po ; [dsb.full] ; po ; [E \ Fetch]: what a completed IC orders. */
+  readonly icDsbPo: Relation;
+  /** (IC, fetch) pairs of one line, IC completed by a later DSB. */
+  readonly icPairs: readonly (readonly [number, number])[];
+  /** (DC, write) pairs of one line. */
+  readonly dcPairs: readonly (readonly [number, number])[];
   readonly flags: readonly string[];
+  readonly dic: boolean;
+  readonly idc: boolean;
 }
 
 function union(sets: EventSet[], n: number): EventSet {
   return sets.reduce((a, b) => a.union(b), new EventSet(n));
 }
 
-function prepareStatic(sk: Skeleton): Static {
-  const { n, po, loc, R, W, M } = sk;
+function prepareStatic(sk: Skeleton, cacheType: readonly string[]): Static {
+  const { n, po, loc, M, IW, events } = sk;
   const t = (tag: string): EventSet => sk.tagged(tag);
   const opts = (kind: string, names: string[]): EventSet => union(names.map((o) => t(`${kind}.${o}`)), n);
   const dsbFull = opts('DSB', ['ISH', 'OSH', 'SY']);
@@ -30,38 +43,98 @@ function prepareStatic(sk: Skeleton): Static {
   const dmbLd = opts('DMB', ['ISHLD', 'OSHLD', 'LD']).union(dsbLd);
   const dmbSt = opts('DMB', ['ISHST', 'OSHST', 'ST']).union(dsbSt);
   const ISB = t('ISB');
-  const A = t('A').inter(M), Q = t('Q').inter(M), L = t('L').inter(M);
+  const Fetch = t('Instr');
+  const Exp = M.minus(Fetch);
+  const ExpR = sk.R.minus(Fetch);
+  const ExpW = sk.W;
+  const DC = t('DC.CVAU');
+  const IC = t('IC');
+  const notFetch = EventSet.all(n).minus(Fetch);
+  const A = t('A').inter(Exp), Q = t('Q').inter(Exp), L = t('L').inter(Exp);
   const NoRet = t('NoRet');
-  const poLoc = po.inter(loc);
+  const poLocExp = po.inter(loc).restrict(Exp, Exp);
   // lrs: a write to its po-later same-location reads with no write in between.
-  const wPoLocW = poLoc.restrict(W, W);
-  const lrs = poLoc.restrict(W, R).minus(wPoLocW.seq(poLoc.restrict(W, R)));
+  const lrs = poLocExp.restrict(ExpW, ExpR).minus(poLocExp.restrict(ExpW, ExpW).seq(poLocExp.restrict(ExpW, ExpR)));
   const { addr, data, ctrl, rmw } = sk;
   const amo = rmw.restrict(null, t('amo'));
-  const all = EventSet.all(n);
+  // f-ib: a fetch before the events of the instruction it fetched.
+  const fib = new Relation(n);
+  for (const e of events) if (e.fetch !== undefined) fib.add(e.id - e.poIndex + e.fetch, e.id);
 
-  const lwfs = poLoc.restrict(M, W);
-  const dsbOb = po.restrict(M, dsbFull).seq(po)
-    .union(po.restrict(R.minus(NoRet), dsbLd).seq(po), po.restrict(W, dsbSt).seq(po));
-  const ifbOb = ctrl.restrict(R, ISB).seq(po)
-    .union(Relation.seqAll(addr.restrict(R, M), po.restrict(null, ISB), po), dsbOb.restrict(null, ISB).seq(po));
-  const dob = addr.union(data, ctrl.restrict(null, W), Relation.seqAll(addr.restrict(null, M), po.restrict(null, W)),
-    Relation.seqAll(addr.restrict(null, M), lrs), Relation.seqAll(data.restrict(null, M), lrs));
-  const aob = rmw.restrict(M, M).union(Relation.seqAll(rmw, lrs).restrict(null, A.union(Q)));
-  const bob = po.restrict(M, dmbFull).seq(po).restrict(null, M).union(
-    po.restrict(R.minus(NoRet), dmbLd).seq(po).restrict(null, M),
-    po.restrict(W, dmbSt).seq(po).restrict(null, W),
-    po.restrict(Relation.id(A).seq(amo).restrict(null, L).range(), M),
+  const lwfs = poLocExp.restrict(Exp, ExpW);
+  const fob = po.restrict(Fetch, notFetch);
+  const dsbOb = po.restrict(M.union(DC).union(IC), dsbFull).seq(po).restrict(null, notFetch)
+    .union(po.restrict(ExpR.minus(NoRet), dsbLd).seq(po).restrict(null, notFetch), po.restrict(ExpW, dsbSt).seq(po).restrict(null, notFetch));
+  const cseOb = ctrl.restrict(ExpR, ISB).seq(po)
+    .union(Relation.seqAll(addr.restrict(ExpR, Exp), po.restrict(null, ISB), po), dsbOb.restrict(null, ISB).seq(po), fib.restrict(Fetch, ISB).seq(po));
+  const dob = addr.union(data, ctrl.restrict(null, ExpW.union(DC).union(IC)), Relation.seqAll(addr.restrict(null, Exp), po.restrict(null, ExpW)),
+    Relation.seqAll(addr.restrict(null, Exp), lrs), Relation.seqAll(data.restrict(null, Exp), lrs), addr.restrict(ExpR, DC.union(IC)));
+  const aob = rmw.restrict(Exp, Exp).union(Relation.seqAll(rmw, lrs).restrict(null, A.union(Q)));
+  const bob = po.restrict(Exp, dmbFull).seq(po).restrict(null, Exp).union(
+    po.restrict(ExpR.minus(NoRet), dmbLd).seq(po).restrict(null, Exp),
+    po.restrict(ExpW, dmbSt).seq(po).restrict(null, ExpW),
+    po.restrict(Relation.id(A).seq(amo).restrict(null, L).range(), Exp),
     po.restrict(L, A),
-    po.restrict(A.union(Q), M),
-    po.restrict(M, L),
+    po.restrict(A.union(Q), Exp),
+    po.restrict(Exp, L),
+    po.restrict(Exp.union(DC), dmbFull).seq(po).restrict(null, DC),
+    po.restrict(DC, dmbFull).seq(po).restrict(null, Exp),
   );
-  const lobStatic = lwfs.union(dob, aob, bob, dsbOb, ifbOb).plus();
+  const scl = loc;
+  const poSclOb = po.inter(scl).restrict(Exp.union(DC), DC).union(po.inter(scl).restrict(DC, Exp));
+  const lob = fib.union(fob, poSclOb, dsbOb, cseOb, lwfs, dob, aob, bob).plus();
+
+  // Cache maintenance against fetches and writes of the same line.
+  const completedIC = IC.inter(po.restrict(null, dsbFull).domain());
+  const icPairs: [number, number][] = [];
+  for (const ic of completedIC.members()) for (const f of Fetch.members()) {
+    if (events[ic]!.loc === null || events[ic]!.loc === events[f]!.loc) icPairs.push([ic, f]);
+  }
+  const dcPairs: [number, number][] = [];
+  for (const dc of DC.members()) for (const w of ExpW.members()) if (events[dc]!.loc === events[w]!.loc) dcPairs.push([dc, w]);
+  void IW;
 
   const flags: string[] = [];
   if (!opts('DMB', ['ISH', 'OSH', 'ISHLD', 'OSHLD', 'ISHST', 'OSHST']).isEmpty()) flags.push('Shareability-argument-for-DMB-is-deprecated');
-  void all;
-  return { sk, poLoc, lrs, lobStatic, ExpR: R, ExpW: W, flags };
+  const codeWritten = new Set(events.filter((e) => e.kind === 'W' && !e.isInit && e.loc !== null && e.loc.startsWith('label:')).map((e) => e.loc));
+  if (codeWritten.size >= 2) flags.push('Assuming-no-two-modified-instructions-are-on-the-same-cache-line');
+  return {
+    sk, Exp, ExpR, ExpW, Fetch, poLocExp, lob, dsbFull,
+    icDsbPo: po.restrict(IC, dsbFull).seq(po).restrict(null, notFetch),
+    icPairs, dcPairs, flags, dic: cacheType.includes('DIC'), idc: cacheType.includes('IDC'),
+  };
+}
+
+interface Orientation {
+  readonly icAfter: Relation;
+  readonly dcAfter: Relation;
+}
+
+/** Every orientation of the IC/fetch and DC/write pairs that lob does not fix. */
+function* orientations(s: Static): Generator<Orientation> {
+  const { n } = s.sk;
+  const fixed = (pairs: readonly (readonly [number, number])[], before: (a: number, b: number) => boolean) => {
+    const forced: [number, number][] = [];
+    const free: (readonly [number, number])[] = [];
+    for (const [a, b] of pairs) {
+      if (before(a, b)) forced.push([a, b]);
+      else if (before(b, a)) forced.push([b, a]);
+      else free.push([a, b]);
+    }
+    return { forced, free };
+  };
+  const ic = fixed(s.icPairs, (a, b) => s.lob.has(a, b));
+  const dc = fixed(s.dcPairs, (a, b) => s.lob.has(a, b) || (s.sk.events[a]!.isInit && !s.sk.events[b]!.isInit));
+  const free = [...ic.free.map((p) => ['ic', p] as const), ...dc.free.map((p) => ['dc', p] as const)];
+  for (let mask = 0; mask < 1 << free.length; mask++) {
+    const icAfter = Relation.fromPairs(n, ic.forced);
+    const dcAfter = Relation.fromPairs(n, dc.forced);
+    free.forEach(([kind, [a, b]], k) => {
+      const r = kind === 'ic' ? icAfter : dcAfter;
+      if ((mask >> k) & 1) r.add(b, a); else r.add(a, b);
+    });
+    yield { icAfter, dcAfter };
+  }
 }
 
 function evaluate(s: Static, c: Candidate, detail: boolean): Verdict & { ob: Relation } {
@@ -71,29 +144,62 @@ function evaluate(s: Static, c: Candidate, detail: boolean): Verdict & { ob: Rel
   const ca = fr.union(co);
   const ext = sk.ext;
   const caExt = ca.inter(ext);
-  const expHazOb = s.poLoc.restrict(s.ExpR, s.ExpR).seq(caExt.restrict(null, s.ExpW));
-  const expObs = rf.inter(ext).union(caExt).restrict(sk.M, sk.M);
-  const ob = s.lobStatic.union(expHazOb, expObs).plus();
-  const fail = (failed: string, culprit: Relation): Verdict & { ob: Relation } => ({ ok: false, failed, culprit: detail ? culprit : null, flags: [], ob });
-  if (!ob.irreflexive()) return fail('external', ob);
+  const expHazOb = s.poLocExp.restrict(s.ExpR, s.ExpR).seq(caExt.restrict(null, s.ExpW));
+  const expObs = rf.inter(ext).union(caExt).restrict(s.Exp, s.Exp);
+  const base = s.lob.union(expHazOb, expObs, rf.restrict(null, s.Fetch));
+  const fail = (failed: string, culprit: Relation, ob: Relation): Verdict & { ob: Relation } => ({ ok: false, failed, culprit: detail ? culprit : null, flags: [], ob });
   const rfi = rf.inter(sk.int);
   const caInt = ca.inter(sk.int);
-  const coRW1 = Relation.seqAll(s.poLoc.union(sk.rmw).restrict(s.ExpR, s.ExpW), rfi.restrict(null, s.ExpR));
-  if (!coRW1.irreflexive()) return fail('coRW1-Exp', coRW1);
-  const coWW = s.poLoc.restrict(s.ExpW, s.ExpW).seq(caInt);
-  if (!coWW.irreflexive()) return fail('coWW-Exp', coWW);
-  const coWR = s.poLoc.restrict(s.ExpW, s.ExpR).seq(caInt);
-  if (!coWR.irreflexive()) return fail('coWR-Exp', coWR);
-  return { ok: true, failed: null, culprit: null, flags: s.flags, ob };
+  const coRW1 = Relation.seqAll(s.poLocExp.union(sk.rmw).restrict(s.ExpR, s.ExpW), rfi.restrict(null, s.ExpR));
+  if (!coRW1.irreflexive()) return fail('coRW1-Exp', coRW1, base);
+  const coWW = s.poLocExp.restrict(s.ExpW, s.ExpW).seq(caInt);
+  if (!coWW.irreflexive()) return fail('coWW-Exp', coWW, base);
+  const coWR = s.poLocExp.restrict(s.ExpW, s.ExpR).seq(caInt);
+  if (!coWR.irreflexive()) return fail('coWR-Exp', coWR, base);
+  if (s.icPairs.length === 0 && s.dcPairs.length === 0 && !s.dic) {
+    const ob = base.plus();
+    if (!ob.irreflexive()) return fail('external', ob, ob);
+    return { ok: true, failed: null, culprit: null, flags: s.flags, ob };
+  }
+  let executions = 0;
+  let firstOb: Relation | null = null;
+  let lastOb = base;
+  const poFetch = sk.po.restrict(s.Fetch, s.Fetch);
+  for (const { icAfter, dcAfter } of orientations(s)) {
+    const icBeforeFetch = icAfter.restrict(null, s.Fetch);
+    // With CTR_EL0.IDC no DC is needed; with DIC not even an IC (CacheType=).
+    const fetchCa = ca.restrict(s.Fetch, sk.W);
+    const icCa = s.dic ? fetchCa
+      : s.idc ? icBeforeFetch.seq(fetchCa)
+      : Relation.seqAll(icBeforeFetch, fetchCa, dcAfter.restrict(sk.W, null));
+    const instrReadOb = icAfter.restrict(s.Fetch, null).seq(s.icDsbPo);
+    const icOb = poFetch.seq(instrReadOb);
+    const ob = base.union(icOb, icAfter, dcAfter, icCa).plus();
+    lastOb = ob;
+    if (!ob.irreflexive()) continue;
+    executions++;
+    firstOb ??= ob;
+  }
+  if (executions === 0) return fail('external', lastOb, lastOb);
+  return { ok: true, failed: null, culprit: null, flags: s.flags, ob: firstOb!, executions };
 }
 
-export const aarch64: MemoryModel = {
-  name: 'aarch64',
-  prepare(sk: Skeleton): PreparedModel {
-    const s = prepareStatic(sk);
+/** The model for a test whose `CacheType=` info line lists `cacheType` (DIC, IDC). */
+export function aarch64Model(cacheType: readonly string[]): MemoryModel {
+  return {
+    name: 'aarch64',
+    prepare: (sk) => prepareWith(sk, cacheType),
+  };
+}
+
+export const aarch64: MemoryModel = aarch64Model([]);
+
+function prepareWith(sk: Skeleton, cacheType: readonly string[]): PreparedModel {
+  {
+    const s = prepareStatic(sk, cacheType);
     return {
       check: (c, detail) => evaluate(s, c, detail),
       timeline: (c) => evaluate(s, c, false).ob,
     };
-  },
-};
+  }
+}

@@ -12,6 +12,11 @@ export interface Verdict {
   readonly culprit: Relation | null;
   /** Flags raised by this execution. */
   readonly flags: readonly string[];
+  /**
+   * How many executions this candidate stands for when the model makes
+   * choices of its own (herd's `with ... from`, e.g. IC-after); 1 if absent.
+   */
+  readonly executions?: number;
 }
 
 export interface PreparedModel {

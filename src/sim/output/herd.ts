@@ -11,7 +11,7 @@ function memoryType(test: LitmusTest, name: string): string | null {
 }
 
 export function printValue(v: Value, type: string | null = null): string {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return v === 'instr:"NOP"' ? 'NOP' : v;
   if (type !== null && /^(uint64_t|u64|unsigned long)$/.test(type) && v < 0n) return (v + (1n << 64n)).toString();
   return v.toString();
 }

@@ -27,8 +27,45 @@ const NONE: Tainted = { v: 0n, taint: [] };
 
 export interface A64ThreadContext {
   readonly thread: A64Thread;
+  /** Every thread's code: a thread may call code at another thread's label. */
+  readonly program: readonly A64Thread[];
   readonly initRegs: ReadonlyMap<string, Value>;
   readonly universe: ValueUniverse;
+  /** Per thread, the labels whose instruction is fetched (instruction-fetch tests). */
+  readonly exposed: ReadonlyMap<number, ReadonlySet<string>>;
+}
+
+/** The location of a code label, as herd names it. */
+export function codeLocation(thread: number, label: string): string {
+  return `label:"P${thread}:${label}"`;
+}
+
+const BRANCHES = new Set(['B', 'BL', 'CBZ', 'CBNZ']);
+
+/** An instruction as a value, branch targets relative (`B .+4`), as herd prints it. */
+export function instructionValue(thread: A64Thread, k: number): string {
+  const ins = thread.code[k]!;
+  const labels = new Map<string, number>();
+  thread.code.forEach((c, j) => { for (const l of c.labels) labels.set(l, j); });
+  for (const l of thread.trailingLabels) labels.set(l, thread.code.length);
+  const ops = ins.operands.map((o, j) => {
+    const target = labels.get(o);
+    const isTarget = j === ins.operands.length - 1 && (BRANCHES.has(ins.mnemonic) || /^B\.[A-Z]{2}$/.test(ins.mnemonic));
+    if (!isTarget || target === undefined) return o;
+    const off = (target - k) * 4;
+    return off >= 0 ? `.+${off}` : `.${off}`;
+  });
+  return `instr:"${ops.length === 0 ? ins.mnemonic : `${ins.mnemonic} ${ops.join(',')}`}"`;
+}
+
+/** Reads an instruction value back as an instruction at `at`. */
+function decodeInstruction(value: Value, at: A64Instr): A64Instr | null {
+  if (typeof value !== 'string') return null;
+  const m = /^instr:"(\S+)\s*(.*)"$/.exec(value);
+  if (m === null) return null;
+  const mnemonic = m[1]!.toUpperCase();
+  const operands = m[2]!.trim() === '' ? [] : m[2]!.split(',').map((o) => o.trim());
+  return { mnemonic, operands, text: m[1]! + (m[2] ? ` ${m[2]}` : ''), labels: at.labels, pos: at.pos };
 }
 
 /** Mnemonics the semantics knows (checked before any run). */
@@ -37,6 +74,7 @@ export const A64_MNEMONICS = new Set([
   'LDR', 'LDAR', 'LDAPR', 'LDXR', 'LDAXR', 'STR', 'STLR', 'STXR', 'STLXR',
   'SWP', 'SWPA', 'SWPL', 'SWPAL', 'CAS', 'CASA', 'CASL', 'CASAL',
   'LDADD', 'LDADDA', 'LDADDL', 'LDADDAL', 'STADD', 'STADDL', 'DMB', 'DSB', 'ISB',
+  'BL', 'BLR', 'RET', 'DC', 'IC',
 ]);
 
 function regName(op: string, pos: Pos): string {
@@ -75,7 +113,11 @@ class A64Run {
   private flags: { a: Value; b: Value; taint: readonly number[] } | null = null;
   /** Index of the read of the last load-exclusive, and its location. */
   private reservation: { read: number; loc: string } | null = null;
-  private readonly labels = new Map<string, number>();
+  private readonly labels: Map<string, number>[];
+  /** Whose code runs (a call may enter another thread's code), and where. */
+  private codeThread: number;
+  private pc = 0;
+  private currentFetch: number | null = null;
   private readonly ctx: A64ThreadContext;
   private readonly choose: Oracle;
 
@@ -83,18 +125,39 @@ class A64Run {
     this.ctx = ctx;
     this.choose = choose;
     for (const [k, v] of ctx.initRegs) this.regs.set(k, { v, taint: [] });
-    ctx.thread.code.forEach((ins, k) => { for (const l of ins.labels) this.labels.set(l, k); });
-    for (const l of ctx.thread.trailingLabels) this.labels.set(l, ctx.thread.code.length);
+    this.codeThread = ctx.thread.index;
+    this.labels = ctx.program.map((t) => {
+      const m = new Map<string, number>();
+      t.code.forEach((ins, k) => { for (const l of ins.labels) m.set(l, k); });
+      for (const l of t.trailingLabels) m.set(l, t.code.length);
+      return m;
+    });
   }
 
   execute(): void {
-    let pc = 0;
     let steps = 0;
-    const code = this.ctx.thread.code;
-    while (pc < code.length) {
+    for (;;) {
+      const owner = this.ctx.program[this.codeThread]!;
+      if (this.pc >= owner.code.length) return;
       if (++steps > MAX_STEPS) throw new LoopCut();
-      const next = this.step(code[pc]!);
-      pc = next ?? pc + 1;
+      const ins = owner.code[this.pc]!;
+      const exposedHere = this.ctx.exposed.get(this.codeThread);
+      const exposed = exposedHere === undefined ? undefined : ins.labels.find((l) => exposedHere.has(l));
+      let next: number | undefined;
+      if (exposed === undefined) {
+        next = this.step(ins);
+      } else {
+        // The instruction is fetched: what the fetch reads is what runs.
+        const loc = codeLocation(this.codeThread, exposed);
+        const fetched = this.read(loc, ['Instr'], [], ins);
+        const original = instructionValue(owner, this.pc);
+        const run = fetched.v === original ? ins : decodeInstruction(fetched.v, ins);
+        if (run === null) throw new Fault(ins.pos, `UndefinedInstruction: fetched ${String(fetched.v)}`);
+        this.currentFetch = fetched.taint[0]!;
+        next = this.step(run);
+        this.currentFetch = null;
+      }
+      this.pc = next ?? this.pc + 1;
     }
   }
 
@@ -116,9 +179,30 @@ class A64Run {
   }
 
   private label(name: string, pos: Pos): number {
-    const k = this.labels.get(name.trim());
+    const rel = /^\.([+-][0-9]+)$/.exec(name.trim());
+    if (rel !== null) return this.pc + Number(rel[1]) / 4;
+    const k = this.labels[this.codeThread]!.get(name.trim());
     if (k === undefined) throw new Fault(pos, `unknown label '${name}'`);
     return k;
+  }
+
+  /** The return address of a call: the next instruction's label, as herd names it. */
+  private returnAddress(): Value {
+    const next = this.ctx.program[this.codeThread]!.code[this.pc + 1];
+    if (next !== undefined && next.labels.length > 0) return codeLocation(this.codeThread, next.labels[0]!);
+    return `return:${this.codeThread}:${this.pc + 1}`;
+  }
+
+  private jumpTo(v: Value, pos: Pos): number {
+    const ret = typeof v === 'string' ? /^return:([0-9]+):([0-9]+)$/.exec(v) : null;
+    if (ret !== null) {
+      this.codeThread = Number(ret[1]);
+      return Number(ret[2]);
+    }
+    const lm = typeof v === 'string' ? /^label:"P([0-9]+):(.*)"$/.exec(v) : null;
+    if (lm === null || this.ctx.program[Number(lm[1])] === undefined) throw new Fault(pos, `branch to ${String(v)}, which is not a code label`);
+    this.codeThread = Number(lm[1]);
+    return this.label(lm[2]!, pos);
   }
 
   /** `[Xn]`, `[Xn,Xm]`, `[Xn,#i]`, `[Xn,Wm,SXTW]`: the location and its taint. */
@@ -134,13 +218,16 @@ class A64Run {
       taint.push(...off.taint);
       if (off.v !== 0n) throw new Fault(pos, `address offsets other than 0 are not supported (offset ${String(off.v)})`);
     }
-    if (typeof v !== 'string' || v.includes('"')) throw new Fault(pos, `${String(v)} is not the address of a location`);
+    if (typeof v !== 'string' || (v.includes('"') && !v.startsWith('label:'))) throw new Fault(pos, `${String(v)} is not the address of a location`);
     v = v as string;
     return { loc: v, taint: [...new Set(taint)] };
   }
 
   private event(kind: 'R' | 'W' | 'F', loc: string | null, value: Value, tags: string[], addr: readonly number[], data: readonly number[], rmwRead: number | null, ins: A64Instr): number {
-    this.events.push({ kind, loc, value, tags: new Set(tags), addr: [...addr], data: [...data], ctrl: [...this.ctrl], rmwRead, text: ins.text, pos: ins.pos });
+    this.events.push({
+      kind, loc, value, tags: new Set(tags), addr: [...addr], data: [...data], ctrl: [...this.ctrl], rmwRead, text: ins.text, pos: ins.pos,
+      ...(this.currentFetch !== null ? { fetch: this.currentFetch } : {}),
+    });
     return this.events.length - 1;
   }
 
@@ -180,7 +267,7 @@ class A64Run {
       case 'EOR': arith((a, b) => a ^ b); return undefined;
       case 'AND': arith((a, b) => a & b); return undefined;
       case 'ORR': arith((a, b) => a | b); return undefined;
-      case 'ADR': need(2); this.set(ops[0]!, { v: `label:"P${this.ctx.thread.index}:${ops[1]!.trim()}"`, taint: [] }, pos); return undefined;
+      case 'ADR': need(2); this.set(ops[0]!, { v: codeLocation(this.codeThread, ops[1]!.trim()), taint: [] }, pos); return undefined;
       case 'CMP': {
         need(2);
         const a = this.get(ops[0]!, pos);
@@ -197,6 +284,35 @@ class A64Run {
         return undefined;
       }
       case 'B': need(1); return this.label(ops[0]!, pos);
+      case 'BL': need(1); this.regs.set('X30', { v: this.returnAddress(), taint: [] }); return this.label(ops[0]!, pos);
+      case 'RET': {
+        const r = this.regs.get(ops.length > 0 ? regName(ops[0]!, pos) : 'X30');
+        if (r === undefined) throw new Fault(pos, 'RET without a return address');
+        return this.jumpTo(r.v, pos);
+      }
+      case 'BLR': {
+        need(1);
+        const r = this.get(ops[0]!, pos);
+        this.branchOn(r.taint);
+        this.regs.set('X30', { v: this.returnAddress(), taint: [] });
+        return this.jumpTo(r.v, pos);
+      }
+      case 'DC': {
+        need(2);
+        const a = this.address(`[${ops[1]!}]`, pos);
+        this.event('F', a.loc, 0n, [`DC.${ops[0]!.toUpperCase()}`], a.taint, [], null, ins);
+        return undefined;
+      }
+      case 'IC': {
+        const op = ops[0]!.toUpperCase();
+        if (ops.length >= 2) {
+          const a = this.address(`[${ops[1]!}]`, pos);
+          this.event('F', a.loc, 0n, [`IC.${op}`, 'IC'], a.taint, [], null, ins);
+        } else {
+          this.event('F', null, 0n, [`IC.${op}`, 'IC'], [], [], null, ins);
+        }
+        return undefined;
+      }
       case 'CBZ': case 'CBNZ': {
         need(2);
         const r = this.get(ops[0]!, pos);
@@ -208,9 +324,7 @@ class A64Run {
         need(1);
         const r = this.get(ops[0]!, pos);
         this.branchOn(r.taint);
-        const lm = typeof r.v === 'string' ? /^label:"P([0-9]+):(.*)"$/.exec(r.v) : null;
-        if (lm === null || Number(lm[1]) !== this.ctx.thread.index) throw new Fault(pos, `BR to ${String(r.v)}, not a label of this thread`);
-        return this.label(lm[2]!, pos);
+        return this.jumpTo(r.v, pos);
       }
       case 'DMB': case 'DSB': {
         const opt = (ops[0] ?? 'SY').toUpperCase();
