@@ -141,3 +141,29 @@ export function findCallbacks(calls: readonly CCall[], text = ''): CallbackSite[
   });
   return out;
 }
+
+/**
+ * The optional one-time indexer of P7: within one translation unit, a
+ * function that calls a known sleeper (or a function already found to sleep)
+ * may sleep too. Returns function name → the call chain that shows it.
+ */
+export function inferSleepers(functions: ReadonlyArray<{ name: string; calls: readonly CCall[] }>): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const f of functions) {
+    const direct = f.calls.map((c) => sleepReason(c)).find((r) => r !== undefined);
+    if (direct) found.set(f.name, direct);
+  }
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const f of functions) {
+      if (found.has(f.name)) continue;
+      const via = f.calls.find((c) => found.has(c.callee));
+      if (via) {
+        found.set(f.name, `${via.callee}() ← ${found.get(via.callee) ?? ''}`);
+        changed = true;
+      }
+    }
+  }
+  return found;
+}

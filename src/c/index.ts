@@ -36,3 +36,6 @@ export { probeApiGenerations, mergeApiGenerations } from './version-probes.ts';
 export type { ApiGenerations, LazyMmuApi } from './version-probes.ts';
 export { propagate, witnessLines } from './propagate.ts';
 export type { Propagation, PropagationResult } from './propagate.ts';
+export { analyseFunction } from './function-analysis.ts';
+export type { FunctionAnalysis } from './function-analysis.ts';
+export { inferSleepers } from './callees.ts';

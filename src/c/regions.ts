@@ -50,8 +50,11 @@ export interface RegionMap {
   analysis: HeldStateAnalysis;
   /** Every call of the function (guards' synthetic calls included), with its states. */
   sites: CallSite[];
-  /** Is `call` (matched by callee and line) inside `region` on every/some path reaching it? */
-  callInside(call: Pick<CCall, 'callee' | 'line'>, region: Region, quantifier?: Quantifier): boolean;
+  /**
+   * Is `call` (matched by callee and line) inside `region` on every/some path
+   * reaching it? undefined when no such call is in the function.
+   */
+  callInside(call: Pick<CCall, 'callee' | 'line'>, region: Region, quantifier?: Quantifier): boolean | undefined;
   /** Is some call on `line` inside `region` on every/some path? */
   lineInside(line: number, region: Region, quantifier?: Quantifier): boolean;
   /** The calls inside `region`, for "find a sleeper in the lazy section". */
@@ -79,7 +82,7 @@ export function computeRegions(cfg: Cfg, options: HeldStateOptions = {}, analysi
     sites,
     callInside: (call, region, quantifier) => {
       const matching = sites.filter((s) => s.call.callee === call.callee && s.call.line === call.line);
-      return matching.length > 0 && matching.every((s) => inside(s.states, region, q(quantifier)));
+      return matching.length === 0 ? undefined : matching.every((s) => inside(s.states, region, q(quantifier)));
     },
     lineInside: (line, region, quantifier) => sites.some((s) => s.call.line === line && inside(s.states, region, q(quantifier))),
     callsInside: (region, quantifier) => sites.filter((s) => inside(s.states, region, q(quantifier))).map((s) => s.call),

@@ -11,22 +11,13 @@ export function endLineOf(node: Node): number {
   return node.endPosition.row + 1;
 }
 
+// The array getters cross into wasm once per node; namedChild(i) crosses once per child.
 export function namedChildren(node: Node): Node[] {
-  const out: Node[] = [];
-  for (let i = 0; i < node.namedChildCount; i++) {
-    const c = node.namedChild(i);
-    if (c) out.push(c);
-  }
-  return out;
+  return node.namedChildren;
 }
 
 export function children(node: Node): Node[] {
-  const out: Node[] = [];
-  for (let i = 0; i < node.childCount; i++) {
-    const c = node.child(i);
-    if (c) out.push(c);
-  }
-  return out;
+  return node.children;
 }
 
 /** Statement-level children, leaving out comments. */

@@ -1,0 +1,60 @@
+// One entry point for rules: a function (or fragment) with its CFG and every
+// engine service computed on first use, sharing one held-state analysis.
+// A rule then reads as intent: `fa.balance({ resources: ['lazy-mmu'] })`,
+// `fa.regions.callsInside('lazy-mmu-section')`.
+import { checkBalance } from './balance.ts';
+import type { BalanceIssue } from './balance.ts';
+import { buildCfg } from './cfg.ts';
+import type { Cfg } from './cfg.ts';
+import { callsOf } from './functions.ts';
+import type { CFunction } from './functions.ts';
+import type { CCall } from './calls.ts';
+import { analyseHeldStates } from './held-states.ts';
+import type { HeldStateAnalysis, HeldStateOptions } from './held-states.ts';
+import { findOrderViolations } from './ordered-events.ts';
+import type { OrderedEventSpec, OrderViolation } from './ordered-events.ts';
+import { unmapProvenance } from './provenance.ts';
+import type { UnmapProvenance } from './provenance.ts';
+import { computeRegions } from './regions.ts';
+import type { RegionMap } from './regions.ts';
+import type { Resource } from './resources.ts';
+
+export interface FunctionAnalysis {
+  fn: CFunction;
+  /** False for fragments and for functions tree-sitter had to repair (cut by the hunk). */
+  complete: boolean;
+  cfg: Cfg;
+  calls: CCall[];
+  held: HeldStateAnalysis;
+  regions: RegionMap;
+  balance(filter?: { resources?: readonly Resource[] }): BalanceIssue[];
+  order(spec: OrderedEventSpec): OrderViolation[];
+  provenance(): UnmapProvenance[];
+}
+
+/** Analyses `fn`; pass `entry` for a callback that runs inside its caller's region. */
+export function analyseFunction(fn: CFunction, options: HeldStateOptions = {}): FunctionAnalysis {
+  const cfg = buildCfg(fn);
+  let held: HeldStateAnalysis | undefined;
+  let regions: RegionMap | undefined;
+  let calls: CCall[] | undefined;
+  let provenance: UnmapProvenance[] | undefined;
+  const heldOnce = (): HeldStateAnalysis => (held ??= analyseHeldStates(cfg, options));
+  return {
+    fn,
+    complete: !fn.isFragment && !fn.bodyNode.hasError,
+    cfg,
+    get calls() {
+      return (calls ??= callsOf(fn));
+    },
+    get held() {
+      return heldOnce();
+    },
+    get regions() {
+      return (regions ??= computeRegions(cfg, options, heldOnce()));
+    },
+    balance: (filter = {}) => checkBalance(cfg, { ...options, ...filter }, heldOnce()),
+    order: (spec) => findOrderViolations(cfg, spec),
+    provenance: () => (provenance ??= unmapProvenance(cfg)),
+  };
+}
