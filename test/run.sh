@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 if [[ "${1:-}" != "--no-install" ]]; then
   # Debian packages for the real servers the tests start (each test starts
   # its own on 127.0.0.1 and stops it by PID). Listed here so a fresh
-  # machine gets them from this one script.
-  APT_PACKAGES=(postgresql)
+  # machine gets them from this one script. public-inbox: a local lore
+  # (public-inbox-init, -httpd and its Perl importer) for test/lore.
+  APT_PACKAGES=(postgresql public-inbox)
   missing=()
   for p in "${APT_PACKAGES[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
