@@ -20,6 +20,7 @@ interface LitmusOptions {
   graph?: string;
   witness?: boolean;
   maxExecutions?: string;
+  herdBuild?: string;
 }
 
 const MODELS: readonly ModelName[] = ['lkmm', 'aarch64', 'sc'];
@@ -34,6 +35,7 @@ export function registerLitmus(program: Command): void {
     .option('--graph <dir>', 'write the witness execution of each allowed outcome as DOT (and SVG with Graphviz)')
     .option('--witness', 'after each result, print the witness interleaving or the axioms that forbid the outcome')
     .option('--max-executions <n>', `candidate budget per test (default ${DEFAULT_MAX_CANDIDATES})`)
+    .option('--herd-build <rev>', 'mirror the output of herd7 build 5feffe4e (default) or 61e77efd where they differ')
     .action((files: string[], opts: LitmusOptions) => {
       process.exitCode = runLitmus(files, opts);
     });
@@ -55,6 +57,11 @@ function runLitmus(files: string[], opts: LitmusOptions): number {
     process.stderr.write(`ptbot litmus: ${budget}\n`);
     return 2;
   }
+  if (opts.herdBuild !== undefined && opts.herdBuild !== '5feffe4e' && opts.herdBuild !== '61e77efd') {
+    process.stderr.write(`ptbot litmus: unknown herd build '${opts.herdBuild}' (expected 5feffe4e or 61e77efd)\n`);
+    return 2;
+  }
+  const herdBuild = opts.herdBuild === '61e77efd' ? '61e77efd' : '5feffe4e';
   const extraVariants = (opts.variant ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
   const json: LitmusJson[] = [];
   let status = 0;
@@ -68,7 +75,7 @@ function runLitmus(files: string[], opts: LitmusOptions): number {
       const model: ModelName = modelName === '' ? (test.arch === 'C' ? 'lkmm' : 'aarch64') : modelName;
       const fileVariants = (test.info.get('Variant') ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
       const t0 = performance.now();
-      result = simulate(test, { model, variant: [...new Set([...fileVariants, ...extraVariants])], maxCandidates: budget });
+      result = simulate(test, { model, variant: [...new Set([...fileVariants, ...extraVariants])], maxCandidates: budget, herdBuild });
       seconds = (performance.now() - t0) / 1000;
     } catch (err) {
       const message = err instanceof LitmusError ? err.message

@@ -7,7 +7,7 @@ import type { Candidate, Skeleton } from './execution.ts';
 import { BudgetExceeded, type FrontEnd, compareValues, enumerate } from './enumerate.ts';
 import { a64FrontEnd } from './front-a64.ts';
 import { cFrontEnd, propLocations } from './front-c.ts';
-import { aarch64Model } from './models/aarch64.ts';
+import { type HerdBuild, aarch64Model } from './models/aarch64.ts';
 import type { MemoryModel, PreparedModel } from './models/model.ts';
 import { lkmm } from './models/lkmm.ts';
 import { sc } from './models/sc.ts';
@@ -23,6 +23,8 @@ export interface SimOptions {
   readonly variant: readonly string[];
   readonly maxCandidates: number;
   readonly maxEvents?: number;
+  /** Which herd7 build's output to mirror where builds differ (default 5feffe4e). */
+  readonly herdBuild?: HerdBuild;
 }
 
 export interface Forbidden {
@@ -64,11 +66,11 @@ export interface SimResult {
 export const DEFAULT_MAX_CANDIDATES = 2_000_000;
 const DEFAULT_MAX_EVENTS = 1024;
 
-function modelOf(name: ModelName, test: LitmusTest): MemoryModel {
+function modelOf(name: ModelName, test: LitmusTest, build: HerdBuild): MemoryModel {
   const file = test.file;
   if (name === 'lkmm') return lkmm;
   if (name === 'sc') return sc;
-  if (name === 'aarch64') return aarch64Model((test.info.get('CacheType') ?? '').split(/[\s,]+/).filter((x) => x !== ''));
+  if (name === 'aarch64') return aarch64Model((test.info.get('CacheType') ?? '').split(/[\s,]+/).filter((x) => x !== ''), build);
   throw new LitmusError(file, 1, 1, `unknown model '${String(name)}'`);
 }
 
@@ -135,7 +137,7 @@ export function evalProp(p: Prop, val: Valuation): boolean {
 }
 
 export function simulate(test: LitmusTest, opts: SimOptions): SimResult {
-  const model = modelOf(opts.model, test);
+  const model = modelOf(opts.model, test, opts.herdBuild ?? '5feffe4e');
   const fe = frontEndOf(test, opts);
   const observed = observedLocations(test);
   const lockLocations = new Set<string>();
