@@ -16,7 +16,6 @@ const KNOWN_GAPS = new Map<string, string>([
   ['LB+rel+CAS-ok-RtM-data.litmus', CAS_COUNTS],
   ['MP+rel+CAS-ok-RsRs-addr.litmus', CAS_COUNTS],
   ['MP+rel+CASacq-ok.litmus', CAS_COUNTS],
-  ['DIC1.MP.RF+dmb.st+addr-rfiINSTRNOP.litmus', 'CacheType=IDC DIC with a fetch that reads its own thread\'s write: herd7 says Never, we Sometimes'],
   ['SM.udf+dc.cvau+dsb.ish-ic.vau-dsb.ish-isb.litmus', 'UDF and fault() conditions (exceptions) are not modelled'],
   ['UDF+2FH.litmus', 'UDF, fault handlers (P0.F) and ERET are not modelled'],
 ]);

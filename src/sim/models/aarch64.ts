@@ -178,7 +178,8 @@ function evaluate(s: Static, c: Candidate, detail: boolean): Verdict & { ob: Rel
     const icCa = s.dic ? fetchCa
       : s.idc ? icBeforeFetch.seq(fetchCa)
       : Relation.seqAll(icBeforeFetch, fetchCa, dcAfter.restrict(sk.W, null));
-    const instrReadOb = icAfter.restrict(s.Fetch, null).seq(s.icDsbPo);
+    // With DIC a later fetch's stale read also orders the earlier fetch (Instr-read-ob | ca).
+    const instrReadOb = s.dic ? icAfter.restrict(s.Fetch, null).seq(s.icDsbPo).union(ca) : icAfter.restrict(s.Fetch, null).seq(s.icDsbPo);
     const icOb = poFetch.seq(instrReadOb);
     const ob = base.union(icOb, icAfter, dcAfter, icCa).plus();
     lastOb = ob;
