@@ -33,7 +33,7 @@ function buildSeries(copies: number): Series {
   const base = FILES.map(patchMailFromFile);
   const patches: PatchMail[] = [];
   for (let c = 0; c < copies; c++) {
-    for (const p of base) patches.push({ ...p, messageId: `c${c}.${p.messageId}` });
+    for (const p of base) patches.push({ ...p, messageId: `<c${c}.${p.messageId.replace(/^<|>$/g, '')}>` });
   }
   return seriesOf(patches, `bench-${copies}`);
 }

@@ -9,7 +9,7 @@ import type { FileStatus } from '../patch/types.ts';
 import type { Finding } from './finding.ts';
 import { loadRules } from './loader.ts';
 import type { Rule, RuleMeta } from './rule-api.ts';
-import { runRules, type RuleSettings, type SuppressedFinding } from './run.ts';
+import { bracketed, runRules, type RuleSettings, type SuppressedFinding } from './run.ts';
 
 export interface AnalysisOptions {
   relevance: RelevanceConfig;
@@ -71,7 +71,7 @@ export function analyzePatch(
   version: number,
   options: AnalysisOptions,
 ): { analysis: PatchAnalysis; findings: Finding[] } {
-  const diff = parseUnifiedDiff(patch.diff, `<${patch.messageId}>`);
+  const diff = parseUnifiedDiff(patch.diff, bracketed(patch.messageId));
   const relevance = patchRelevance(diff.files, options.relevance);
   const relevantFiles = diff.files.filter((_, i) => relevance.files[i]?.relevant);
   const analysis: PatchAnalysis = {

@@ -33,6 +33,11 @@ export interface PatchRun {
 
 const MARK: Record<HunkLine['kind'], string> = { added: '+', removed: '-', context: ' ' };
 
+/** `<id>` for messages and notes, whether or not the id kept its brackets. */
+export function bracketed(messageId: string): string {
+  return `<${messageId.replace(/^<|>$/g, '')}>`;
+}
+
 /** A hunk line quoted the way the diff shows it. */
 export function quoteLine(line: HunkLine): string {
   return `${MARK[line.kind]}${line.text}`;
@@ -67,7 +72,7 @@ export function runRules(rules: Rule[], patch: PatchUnderReview, settings: RuleS
     try {
       reports = rule.check(context);
     } catch (err) {
-      run.notes.push(`rule ${rule.meta.id} failed on <${patch.messageId}>: ${(err as Error).message}`);
+      run.notes.push(`rule ${rule.meta.id} failed on ${bracketed(patch.messageId)}: ${(err as Error).message}`);
       continue;
     }
     const dropped = reports.filter((r) => !restsOnChange(r)).length;

@@ -3,6 +3,7 @@
 // quoted evidence beneath, so a terminal or an editor can jump to it.
 import type { Finding } from '../analysis/finding.ts';
 import type { AnalysisResult, PatchAnalysis } from '../analysis/analyze.ts';
+import { bracketed } from '../analysis/run.ts';
 import { describeReason } from '../patch/relevance.ts';
 
 export interface TextOptions {
@@ -34,7 +35,7 @@ function relevanceLines(p: PatchAnalysis): string[] {
 
 function patchBlock(p: PatchAnalysis, byId: Map<string, Finding>, options: Required<TextOptions>): string[] {
   const details = options.details;
-  const out = [`${p.subject} <${p.messageId}>`];
+  const out = [`${p.subject} ${bracketed(p.messageId)}`];
   if (options.relevance) out.push(...relevanceLines(p));
   if (!p.analysed) {
     out.push('  not analysed: no file matches the relevance filter');

@@ -52,7 +52,7 @@ test('the hand-made unbalanced variant reports the imbalance at the wrong enable
   assert.deepEqual(f.evidence, ['+\tlazy_mmu_mode_enable();']);
   assert.deepEqual(f.origin, {
     kind: 'mail',
-    messageId: 'ptbot-fixture-unbalanced-20251215150323.2218608-8-kevin.brodsky@arm.com',
+    messageId: '<ptbot-fixture-unbalanced-20251215150323.2218608-8-kevin.brodsky@arm.com>',
     seriesId: 'test-series',
     version: 6,
   });

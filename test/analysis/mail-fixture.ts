@@ -24,7 +24,8 @@ export function patchMailFromText(text: string, input: string): PatchMail {
   const head = text.slice(0, split);
   const body = text.slice(split).replace(/^\r?\n\r?\n/, '');
   const subject = header(head, 'Subject') ?? input;
-  const messageId = (header(head, 'Message-ID') ?? `<${input}>`).replace(/^<|>$/g, '');
+  // With its angle brackets, as src/mail/ keeps it.
+  const messageId = header(head, 'Message-ID') ?? `<${input}>`;
   const tag = /\[PATCH(?: v(\d+))?(?: (\d+)\/(\d+))?\]/.exec(subject);
   const diff = diffPart(body);
   const mail: PatchMail = {
