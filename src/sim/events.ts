@@ -45,6 +45,8 @@ export interface ThreadPath {
   readonly fault: PathFault | null;
   /** Set when a loop hit its unrolling bound. */
   readonly loopCut: boolean;
+  /** Architectural exceptions taken, as herd's fault atoms name them: `P0:L0,UndefinedInstruction`. */
+  readonly exceptions?: readonly string[];
 }
 
 /** Chooses among `n` alternatives; the enumerator drives it. */

@@ -46,6 +46,8 @@ export interface SimResult {
   readonly variant: readonly string[];
   /** Observed locations in herd's printing order. */
   readonly observed: readonly RLoc[];
+  /** Fault atoms of the condition; each state ends with their truth (1n/0n). */
+  readonly faults: readonly string[];
   /** Distinct final states, sorted as herd sorts them. */
   readonly states: readonly (readonly Value[])[];
   readonly positive: number;
@@ -114,6 +116,7 @@ type Valuation = (loc: RLoc) => Value;
 
 function valuation(test: LitmusTest, fe: FrontEnd, c: Candidate): Valuation {
   return (loc) => {
+    if (loc.kind === 'mem' && loc.name.startsWith('fault(')) return faultHolds(c, loc.name.slice(6, -1)) ? 1n : 0n;
     if (loc.kind === 'mem') return c.finalMemory.get(loc.name) ?? fe.initial.get(loc.name) ?? 0n;
     const p = c.sk.paths[loc.thread];
     const v = p?.regs.get(loc.reg);
@@ -132,14 +135,37 @@ export function evalProp(p: Prop, val: Valuation): boolean {
     case 'and': return p.props.every((q) => evalProp(q, val));
     case 'or': return p.props.some((q) => evalProp(q, val));
     case 'implies': return !evalProp(p.left, val) || evalProp(p.right, val);
-    case 'fault': return false;
+    case 'fault': return val({ kind: 'mem', name: `fault(${p.text})` }) === 1n;
   }
+}
+
+/** Fault atoms of a proposition, in order. */
+export function faultAtoms(p: Prop | null, out: string[] = []): string[] {
+  if (p === null) return out;
+  if (p.kind === 'fault') { if (!out.includes(p.text)) out.push(p.text); }
+  else if (p.kind === 'not') faultAtoms(p.prop, out);
+  else if (p.kind === 'and' || p.kind === 'or') for (const q of p.props) faultAtoms(q, out);
+  else if (p.kind === 'implies') { faultAtoms(p.left, out); faultAtoms(p.right, out); }
+  return out;
+}
+
+/** Does an execution's exception list satisfy the atom `P0:L0[,x][,Type]`? */
+function faultHolds(c: Candidate, atom: string): boolean {
+  const [where, ...rest] = atom.split(',');
+  const m = /^P([0-9]+):(.*)$/.exec(where ?? '');
+  if (m === null) return false;
+  const type = rest[rest.length - 1];
+  return c.sk.paths.some((p) => (p.exceptions ?? []).some((e) => {
+    const [ew, ...er] = e.split(',');
+    return ew === where && (type === undefined || er.includes(type));
+  }));
 }
 
 export function simulate(test: LitmusTest, opts: SimOptions): SimResult {
   const model = modelOf(opts.model, test, opts.herdBuild ?? '5feffe4e');
   const fe = frontEndOf(test, opts);
   const observed = observedLocations(test);
+  const faults = faultAtoms(test.prop);
   const lockLocations = new Set<string>();
   const states = new Map<string, Value[]>();
   const flags = new Set<string>();
@@ -173,7 +199,7 @@ export function simulate(test: LitmusTest, opts: SimOptions): SimResult {
     if (fault != null) throw new LitmusError(test.file, fault.pos.line, fault.pos.col, fault.message);
     if (c.sk.paths.some((p) => p.loopCut)) loop = true;
     for (const f of verdict.flags) flags.add(f);
-    const values = observed.map(val);
+    const values = [...observed.map(val), ...faults.map((f) => val({ kind: 'mem', name: `fault(${f})` }))];
     const key = values.map((v) => (typeof v === 'bigint' ? `i${v}` : `s${v}`)).join('|');
     if (!states.has(key)) states.set(key, values);
     const k = verdict.executions ?? 1;
@@ -201,7 +227,7 @@ export function simulate(test: LitmusTest, opts: SimOptions): SimResult {
   const ok = test.quantifier === 'exists' ? positive > 0 : test.quantifier === '~exists' ? positive === 0 : negative === 0;
   const observation: Observation = positive === 0 ? 'Never' : negative === 0 ? 'Always' : 'Sometimes';
   return {
-    test, model: opts.model, variant: opts.variant, observed, states: sorted, positive, negative, ok, loop, observation,
+    test, model: opts.model, variant: opts.variant, observed, faults, states: sorted, positive, negative, ok, loop, observation,
     flags: [...flags].sort(), candidates, budgetExceeded, satisfying,
     forbidden: [...forbidden].map(([axiom, f]) => ({ axiom, count: f.count, example: f.example, culprit: f.culprit })),
   };

@@ -16,7 +16,6 @@ const KNOWN_GAPS = new Map<string, string>([
   ['LB+rel+CAS-ok-RtM-data.litmus', CAS_COUNTS],
   ['MP+rel+CAS-ok-RsRs-addr.litmus', CAS_COUNTS],
   ['MP+rel+CASacq-ok.litmus', CAS_COUNTS],
-  ['SM.udf+dc.cvau+dsb.ish-ic.vau-dsb.ish-isb.litmus', 'UDF and fault() conditions (exceptions) are not modelled'],
   ['UDF+2FH.litmus', 'UDF, fault handlers (P0.F) and ERET are not modelled'],
 ]);
 

@@ -20,11 +20,14 @@ export function printRLoc(l: RLoc): string {
   return l.kind === 'reg' ? `${l.thread}:${l.reg}` : `[${l.name}]`;
 }
 
-function stateLine(r: SimResult, values: readonly Value[]): string {
-  return r.observed.map((l, k) => {
+export function stateLine(r: SimResult, values: readonly Value[]): string {
+  const bindings = r.observed.map((l, k) => {
     const type = l.kind === 'mem' ? memoryType(r.test, l.name) : null;
     return `${printRLoc(l)}=${printValue(values[k]!, type)};`;
   }).join(' ');
+  // herd appends fault atoms as ` Fault(...);` or `  ~Fault(...);`.
+  const faults = r.faults.map((f, k) => (values[r.observed.length + k] === 1n ? ` Fault(${f});` : `  ~Fault(${f});`)).join('');
+  return bindings + faults;
 }
 
 /** herd's `is_paren`: which children of a connective get parentheses. */

@@ -1,7 +1,7 @@
 // The `--json` shape of the issue: one object per test, positive/negative
 // exactly as herd7's "Positive:/Negative:" line (swapped for ~exists).
 import type { SimResult } from '../run.ts';
-import { printRLoc, printValue } from './herd.ts';
+import { stateLine } from './herd.ts';
 import { forbiddenExplanation, interleaving } from './witness.ts';
 
 export interface LitmusJson {
@@ -31,7 +31,7 @@ export function resultJson(r: SimResult): LitmusJson {
     return { ...base, observation: null, positive: null, negative: null, states: [], flags: [], candidates: r.candidates, error: r.budgetExceeded };
   }
   const [positive, negative] = r.test.quantifier === '~exists' ? [r.negative, r.positive] : [r.positive, r.negative];
-  const states = r.states.map((s) => r.observed.map((l, k) => `${printRLoc(l)}=${printValue(s[k]!)};`).join(' '));
+  const states = r.states.map((s) => stateLine(r, s).trim());
   const witness = interleaving(r);
   const forbidden = forbiddenExplanation(r);
   return {

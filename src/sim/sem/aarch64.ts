@@ -22,6 +22,15 @@ class Fault extends Error {
 
 class LoopCut extends Error {}
 
+/** An UndefinedInstruction exception; with Variant=fatal the thread stops there. */
+class Exception extends Error {
+  readonly atom: string;
+  constructor(atom: string) {
+    super(atom);
+    this.atom = atom;
+  }
+}
+
 const MAX_STEPS = 2000;
 const NONE: Tainted = { v: 0n, taint: [] };
 
@@ -74,7 +83,7 @@ export const A64_MNEMONICS = new Set([
   'LDR', 'LDAR', 'LDAPR', 'LDXR', 'LDAXR', 'STR', 'STLR', 'STXR', 'STLXR',
   'SWP', 'SWPA', 'SWPL', 'SWPAL', 'CAS', 'CASA', 'CASL', 'CASAL',
   'LDADD', 'LDADDA', 'LDADDL', 'LDADDAL', 'STADD', 'STADDL', 'DMB', 'DSB', 'ISB',
-  'BL', 'BLR', 'RET', 'DC', 'IC',
+  'BL', 'BLR', 'RET', 'DC', 'IC', 'UDF',
 ]);
 
 function regName(op: string, pos: Pos): string {
@@ -94,16 +103,18 @@ export function runA64Thread(ctx: A64ThreadContext, choose: Oracle): ThreadPath 
   const run = new A64Run(ctx, choose);
   let fault: PathFault | null = null;
   let loopCut = false;
+  const exceptions: string[] = [];
   try {
     run.execute();
   } catch (err) {
     if (err instanceof Fault) fault = err.fault;
     else if (err instanceof LoopCut) loopCut = true;
+    else if (err instanceof Exception) exceptions.push(err.atom);
     else throw err;
   }
   const regs = new Map<string, Value>();
   for (const [k, t] of run.regs) regs.set(k, t.v);
-  return { thread: ctx.thread.index, events: run.events, regs, fault, loopCut };
+  return { thread: ctx.thread.index, events: run.events, regs, fault, loopCut, exceptions };
 }
 
 class A64Run {
@@ -152,7 +163,7 @@ class A64Run {
         const fetched = this.read(loc, ['Instr'], [], ins);
         const original = instructionValue(owner, this.pc);
         const run = fetched.v === original ? ins : decodeInstruction(fetched.v, ins);
-        if (run === null) throw new Fault(ins.pos, `UndefinedInstruction: fetched ${String(fetched.v)}`);
+        if (run === null || run.mnemonic === 'UDF') throw new Exception(`P${this.codeThread}:${exposed},UndefinedInstruction`);
         this.currentFetch = fetched.taint[0]!;
         next = this.step(run);
         this.currentFetch = null;
@@ -261,6 +272,10 @@ class A64Run {
     };
     switch (m) {
       case 'NOP': return undefined;
+      case 'UDF': {
+        const here = this.ctx.program[this.codeThread]!.code[this.pc]!.labels[0];
+        throw new Exception(`P${this.codeThread}:${here ?? String(this.pc)},UndefinedInstruction`);
+      }
       case 'MOV': need(2); this.set(ops[0]!, this.get(ops[1]!, pos), pos); return undefined;
       case 'ADD': arith((a, b) => a + b); return undefined;
       case 'SUB': arith((a, b) => a - b); return undefined;
