@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# `npm run demo`: the main job on the embedded default, offline, on shipped
-# fixtures. Installs the dependencies first on a fresh checkout.
+# `npm run demo`: the main job on the embedded default (SQLite store, maildir
+# outbox, nothing sent), offline, on shipped fixtures (config/demo.yaml).
+# Installs the dependencies first on a fresh checkout; starts from a clean
+# demo state each time, then shows the replies the bot would have sent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund
 fi
-set +e
-node bin/ptbot.js analyze \
-  fixtures/lore/threads/arm64_vmalloc_huge_ptdump \
-  fixtures/lore/threads/lazy_mmu_nesting \
-  fixtures/lore/bugs/x86_free_pmd_pte_page_no_tlb_purge/introducing.patch \
-  fixtures/lore/bugs/arm64_lazy_mmu_nesting/introducing.patch
-code=$?
-# Exit 1 means "findings were reported", which is what a demo is for.
-if [[ $code -le 1 ]]; then exit 0; fi
-exit $code
+rm -rf .ptbot/demo
+node bin/ptbot.js poll --once --config config/demo.yaml 2> .ptbot-demo.log || { cat .ptbot-demo.log >&2; exit 1; }
+mkdir -p .ptbot/demo && mv .ptbot-demo.log .ptbot/demo/poll.log
+echo "poll log: .ptbot/demo/poll.log (JSON lines); store: .ptbot/demo/state.sqlite"
+shopt -s nullglob
+replies=(.ptbot/demo/outbox/new/*.eml)
+echo "${#replies[@]} reply(ies) in the outbox .ptbot/demo/outbox/new/:"
+for r in "${replies[@]}"; do
+  echo "======== $r"
+  cat "$r"
+done

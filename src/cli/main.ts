@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAnalyze } from './analyze.ts';
 import { registerConfigCheck } from './config-check.ts';
 import { registerReplay } from './replay.ts';
+import { registerPoll } from './poll.ts';
 import { registerLitmus } from './litmus.ts';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerAnalyze(program);
   registerConfigCheck(program);
   registerReplay(program);
+  registerPoll(program);
   registerLitmus(program);
   return program;
 }

@@ -12,6 +12,8 @@ const listSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** A local public-inbox v2 mirror of the list (the folder holding `git/N.git`), read instead of HTTP search. */
   gitMirror: z.string().min(1).optional(),
+  /** Read this list from a local folder or mbox instead (offline runs, the demo). */
+  files: z.string().min(1).optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -55,6 +57,10 @@ export const configSchema = z.strictObject({
     versions: z.enum(['newest', 'all']).default('newest'),
     /** Messages above this size are skipped with an error. */
     maxMessageBytes: z.number().int().positive().default(32 * 1024 * 1024),
+    /** A version whose patches are not all there is analysed after this wait. */
+    completeWaitMinutes: z.number().min(0).default(120),
+    /** Attempts before an analysis job is recorded as failed. */
+    maxAttempts: z.number().int().positive().default(3),
     /** A local kernel git tree for whole-file context (optional). */
     kernelTree: z.string().optional(),
   }).prefault({}),

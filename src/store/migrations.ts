@@ -88,4 +88,13 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'parsed messages kept as JSON for series assembly',
+    statements: () => [
+      'ALTER TABLE messages ADD COLUMN parsed_json TEXT',
+      'ALTER TABLE messages ADD COLUMN is_patch INTEGER',
+      'CREATE INDEX messages_patches ON messages (list, is_patch)',
+    ],
+  },
 ];

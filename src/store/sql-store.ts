@@ -67,8 +67,9 @@ export class SqlStore implements Store {
     await this.db.tx(async (q) => {
       for (const { messageId, info } of results) {
         await q.run(
-          'UPDATE messages SET state = ?, parsed_at = ?, thread_root = ?, series_id = ?, version = ?, no_review = ?, error = ? WHERE message_id = ?',
-          [info.error ? 'failed' : 'parsed', now, info.threadRoot ?? null, info.seriesId ?? null, info.version ?? null, info.noReview ?? null, info.error ?? null, messageId]);
+          'UPDATE messages SET state = ?, parsed_at = ?, thread_root = ?, series_id = ?, version = ?, no_review = ?, error = ?, parsed_json = ?, is_patch = ? WHERE message_id = ?',
+          [info.error ? 'failed' : 'parsed', now, info.threadRoot ?? null, info.seriesId ?? null, info.version ?? null, info.noReview ?? null,
+            info.error ?? null, info.json ?? null, info.isPatch ? 1 : 0, messageId]);
       }
     });
   }
@@ -81,6 +82,40 @@ export class SqlStore implements Store {
     for (const [k, v] of opt) if (v !== null && v !== undefined) (e as unknown as Record<string, unknown>)[k] = String(v);
     if (r.version !== null && r.version !== undefined) e.version = num(r.version);
     return e;
+  }
+
+  async parsedPatches(list?: string): Promise<string[]> {
+    const rows = list === undefined
+      ? await this.db.all("SELECT parsed_json FROM messages WHERE state = 'parsed' AND is_patch = 1 ORDER BY seen_at, message_id")
+      : await this.db.all("SELECT parsed_json FROM messages WHERE state = 'parsed' AND is_patch = 1 AND list = ? ORDER BY seen_at, message_id", [list]);
+    return rows.flatMap((r) => (r.parsed_json ? [String(r.parsed_json)] : []));
+  }
+
+  async parsedMessages(messageIds: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const id of messageIds) {
+      const r = (await this.db.all("SELECT parsed_json FROM messages WHERE message_id = ? AND state = 'parsed'", [id]))[0];
+      if (r?.parsed_json) out.push(String(r.parsed_json));
+    }
+    return out;
+  }
+
+  async watchedThreads(list: string, limit: number): Promise<string[]> {
+    const rows = await this.db.all(
+      'SELECT thread_root, MAX(seen_at) AS t FROM messages WHERE list = ? AND series_id IS NOT NULL AND thread_root IS NOT NULL GROUP BY thread_root ORDER BY t DESC, thread_root LIMIT ?',
+      [list, limit]);
+    return rows.map((r) => String(r.thread_root));
+  }
+
+  async threadsWith(noReview: string): Promise<string[]> {
+    const rows = await this.db.all('SELECT DISTINCT thread_root FROM messages WHERE no_review = ? AND thread_root IS NOT NULL', [noReview]);
+    return rows.map((r) => String(r.thread_root));
+  }
+
+  async assignSeries(rows: Array<{ messageId: string; seriesId: string; version: number }>): Promise<void> {
+    await this.db.tx(async (q) => {
+      for (const r of rows) await q.run('UPDATE messages SET series_id = ?, version = ? WHERE message_id = ?', [r.seriesId, r.version, r.messageId]);
+    });
   }
 
   async raw(messageId: string): Promise<Buffer | undefined> {
@@ -126,7 +161,7 @@ export class SqlStore implements Store {
       }
       for (const r of result.replies) {
         await q.run('INSERT INTO replies (analysis_id, message_id, in_reply_to, rfc822, state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING',
-          [jobId, r.messageId, r.inReplyTo, r.rfc822, 'planned', now, now]);
+          [jobId, r.messageId, r.inReplyTo, r.rfc822, 'planned', Math.max(now, r.notBefore ?? 0), now]);
       }
       return true;
     });

@@ -36,6 +36,10 @@ export interface ParsedInfo {
   noReview?: string;
   /** Set when the message could not be parsed: it is then `failed`. */
   error?: string;
+  /** The parsed MailMessage as JSON, kept for series assembly. */
+  json?: string;
+  /** A patch or cover letter (not a reply): what assembly needs. */
+  isPatch?: boolean;
 }
 
 export interface AnalysisJob {
@@ -68,6 +72,8 @@ export interface PlannedReply {
   inReplyTo: string;
   /** The whole RFC 5322 message. */
   rfc822: string;
+  /** Not sent before this time (ms): the embargo that lets humans answer first. */
+  notBefore?: number;
 }
 
 export interface ReplyRow extends PlannedReply {
@@ -104,6 +110,14 @@ export interface Store {
   /** Parsing results for a batch of messages, in one transaction. */
   recordParsed(results: Array<{ messageId: string; info: ParsedInfo }>): Promise<void>;
   ledger(messageId: string): Promise<LedgerEntry | undefined>;
+  /** Parsed JSON of the patches and cover letters of a list (all lists when undefined). */
+  parsedPatches(list?: string): Promise<string[]>;
+  /** Parsed JSON of the given messages, in the order asked, skipping unknown ones. */
+  parsedMessages(messageIds: string[]): Promise<string[]>;
+  /** Thread roots of the list's messages that belong to an analysed series, newest first. */
+  watchedThreads(list: string, limit: number): Promise<string[]>;
+  /** Thread roots where a never-review mail of this reason was seen (e.g. applied). */
+  threadsWith(noReview: string): Promise<string[]>;
   raw(messageId: string): Promise<Buffer | undefined>;
 
   /**
@@ -126,6 +140,8 @@ export interface Store {
   completeAnalysis(jobId: number, worker: string, result: { summary: string; findings: StoredFinding[]; replies: PlannedReply[] }): Promise<boolean>;
   failAnalysis(jobId: number, worker: string, error: string, maxAttempts: number): Promise<void>;
   analyses(seriesId: string): Promise<AnalysisJob[]>;
+  /** Records which series and version parsed messages belong to. */
+  assignSeries(rows: Array<{ messageId: string; seriesId: string; version: number }>): Promise<void>;
   /** Findings of the newest analysed version before `version`. */
   previousFindings(seriesId: string, version: number): Promise<StoredFinding[]>;
 
