@@ -90,3 +90,15 @@ export function checkBalance(cfg: Cfg, options: BalanceOptions = {}, analysis?: 
   }
   return issues.sort((x, y) => x.line - y.line || x.exitLine - y.exitLine);
 }
+
+/**
+ * Resources a function releases before it acquired them: it runs with them
+ * held by its caller (split_large_page() drops and retakes cpa_lock, an
+ * apply_to_page_range() callback leaves and re-enters lazy MMU). Pass the
+ * result as `entry` to check the function against that contract.
+ */
+export function inferCallerHeld(analysis: HeldStateAnalysis): Partial<Record<Resource, number>> {
+  const out: Partial<Record<Resource, number>> = {};
+  for (const u of analysis.underflows) out[u.resource] = 1;
+  return out;
+}

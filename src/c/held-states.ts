@@ -230,7 +230,8 @@ export function analyseHeldStates(cfg: Cfg, options: HeldStateOptions = {}): Hel
   const enqueue = (node: number, state: HeldState, parent: Visit['parent']): void => {
     let m = atNode.get(node);
     if (!m) atNode.set(node, (m = new Map()));
-    const key = keyOf(state);
+    // At the exit, keep one state per way in, so each return gets its own report.
+    const key = node === cfg.exit && parent ? `${keyOf(state)}<${parent.node}` : keyOf(state);
     if (m.has(key)) return;
     m.set(key, { state, parent });
     work.push({ node, key });

@@ -18,7 +18,7 @@ export { PAIRED_CALLS, GUARD_CLASSES, RESOURCES, effectsOfCall, isPtlExpression,
 export type { Resource, KnownResource, PairedCallSpec, ResourceEffect, AcquireCondition } from './resources.ts';
 export { analyseHeldStates, heldCount } from './held-states.ts';
 export type { HeldState, Hold, HeldStateAnalysis, HeldStateOptions, Underflow } from './held-states.ts';
-export { checkBalance } from './balance.ts';
+export { checkBalance, inferCallerHeld } from './balance.ts';
 export type { BalanceIssue, BalanceIssueKind, BalanceOptions } from './balance.ts';
 export { computeRegions, REGIONS } from './regions.ts';
 export type { Region, Quantifier, RegionMap, CallSite } from './regions.ts';

@@ -1,7 +1,7 @@
 // Paired-call balance per path (P3), as valid/invalid cases on real kernel functions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCfg, checkBalance, extractFragment } from '../../src/c/index.ts';
+import { analyseHeldStates, buildCfg, checkBalance, extractFragment, inferCallerHeld } from '../../src/c/index.ts';
 import type { BalanceIssue, BalanceOptions, Cfg } from '../../src/c/index.ts';
 import { fixtureCfg, fragmentCfg, parseText } from './fixture.ts';
 
@@ -139,6 +139,24 @@ test('pte_offset_map_lock hands out map, RCU and PTL; pte_unmap_unlock takes all
     'leak rcu pte_offset_map_lock@1 exit@5',
     'leak ptl pte_offset_map_lock@1 exit@5',
   ]);
+});
+
+test('split_large_page runs with cpa_lock held: inferred from the release before any acquire', async () => {
+  const cfg = await fixtureCfg('x86-split-large-page.c', 'split_large_page');
+  const alone = analyseHeldStates(cfg);
+  assert.deepEqual(brief(checkBalance(cfg, {}, alone)), [
+    'underflow spinlock spin_unlock@123 exit@123',
+    'underflow preempt spin_unlock@123 exit@123',
+    // Each return that leaves the lock held is reported.
+    'leak spinlock spin_lock@126 exit@128',
+    'leak preempt spin_lock@126 exit@128',
+    'leak spinlock spin_lock@126 exit@133',
+    'leak preempt spin_lock@126 exit@133',
+  ]);
+  const entry = inferCallerHeld(alone);
+  assert.deepEqual(entry, { spinlock: 1, preempt: 1 });
+  // Dropped and retaken under the same !debug_pagealloc_enabled() test: balanced for the caller.
+  assert.deepEqual(checkBalance(cfg, { entry }), []);
 });
 
 test('a trylock counts only on the edge where it succeeded', async () => {

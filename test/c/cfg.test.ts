@@ -70,9 +70,9 @@ test('switch: cases, a default that returns, and break', async () => {
   const cfg = await fixtureCfg('x86-split-large-page.c', '__split_large_page');
   const unlocks = callsOnPaths(cfg, (c) => c.callee === 'spin_unlock' || c.callee === 'flush_tlb_all');
   const distinct = [...new Set(unlocks)].sort();
-  assert.deepEqual(distinct, ['flush_tlb_all@107 spin_unlock@108', 'spin_unlock@25', 'spin_unlock@60']);
+  assert.deepEqual(distinct, ['flush_tlb_all@111 spin_unlock@112', 'spin_unlock@29', 'spin_unlock@64']);
   // The default case leaves the function; the two sized cases reach the flush.
-  const defaultReturn = cfg.nodes.filter((n) => n.kind === 'return' && n.line === 61);
+  const defaultReturn = cfg.nodes.filter((n) => n.kind === 'return' && n.line === 65);
   assert.equal(defaultReturn.length, 1);
 });
 
