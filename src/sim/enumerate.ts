@@ -37,6 +37,8 @@ export class BudgetExceeded extends Error {
 }
 
 export interface Visitor {
+  /** Called when some path hit its unrolling bound (herd's "Loop"); such paths are dropped. */
+  loopCut?(): void;
   /** Called once per feasible tuple of paths, before its candidates. */
   skeleton(sk: Skeleton): void;
   candidate(c: Candidate): void;
@@ -149,7 +151,9 @@ interface LocationChoice {
 
 export function enumerate(fe: FrontEnd, limits: Limits, visit: Visitor): number {
   const budget = new Budget(limits.maxCandidates);
-  const perThread = threadPaths(fe, budget);
+  const all = threadPaths(fe, budget);
+  if (all.some((ps) => ps.some((p) => p.loopCut))) visit.loopCut?.();
+  const perThread = all.map((ps) => ps.filter((p) => !p.loopCut));
   if (perThread.some((ps) => ps.length === 0)) return budget.used;
   const idx = perThread.map(() => 0);
   for (;;) {

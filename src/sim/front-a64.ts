@@ -50,12 +50,15 @@ export function a64FrontEnd(test: LitmusTest, ifetch: boolean): FrontEnd {
       }
     }
   }
+  // `Pn.F` columns are fault handlers of thread n, not threads.
+  const threads = test.a64Threads.filter((t) => t.handlerFor === null);
+  const handlers = new Map(test.a64Threads.filter((t) => t.handlerFor !== null).map((t) => [t.handlerFor!, t.index] as const));
   const initRegs = test.a64Threads.map((t) => new Map(test.init.registers.filter((r) => r.thread === t.index).map((r) => [r.reg, r.value] as const)));
   return {
-    threadCount: test.a64Threads.length,
+    threadCount: threads.length,
     initial,
     runThread: (t, universe, choose) => runA64Thread({
-      thread: test.a64Threads[t]!, program: test.a64Threads, initRegs: initRegs[t]!, universe, exposed,
+      thread: threads[t]!, program: test.a64Threads, initRegs: initRegs[t]!, universe, exposed, handler: handlers.get(t) ?? null,
     }, choose),
   };
 }

@@ -197,7 +197,6 @@ export function simulate(test: LitmusTest, opts: SimOptions): SimResult {
     }
     const fault = c.sk.paths.find((p) => p.fault !== null)?.fault;
     if (fault != null) throw new LitmusError(test.file, fault.pos.line, fault.pos.col, fault.message);
-    if (c.sk.paths.some((p) => p.loopCut)) loop = true;
     for (const f of verdict.flags) flags.add(f);
     const values = [...observed.map(val), ...faults.map((f) => val({ kind: 'mem', name: `fault(${f})` }))];
     const key = values.map((v) => (typeof v === 'bigint' ? `i${v}` : `s${v}`)).join('|');
@@ -210,7 +209,7 @@ export function simulate(test: LitmusTest, opts: SimOptions): SimResult {
   };
   try {
     candidates = enumerate(fe, { maxCandidates: opts.maxCandidates, maxEvents: opts.maxEvents ?? DEFAULT_MAX_EVENTS },
-      { skeleton: onSkeleton, candidate: onCandidate });
+      { skeleton: onSkeleton, candidate: onCandidate, loopCut: () => { loop = true; } });
   } catch (err) {
     if (!(err instanceof BudgetExceeded)) throw err;
     budgetExceeded = err.message;

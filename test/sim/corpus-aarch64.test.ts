@@ -16,7 +16,6 @@ const KNOWN_GAPS = new Map<string, string>([
   ['LB+rel+CAS-ok-RtM-data.litmus', CAS_COUNTS],
   ['MP+rel+CAS-ok-RsRs-addr.litmus', CAS_COUNTS],
   ['MP+rel+CASacq-ok.litmus', CAS_COUNTS],
-  ['UDF+2FH.litmus', 'UDF, fault handlers (P0.F) and ERET are not modelled'],
 ]);
 
 test('the corpus has its 73 AArch64 tests, 30 with instruction fetch', () => {

@@ -42,7 +42,8 @@ function prepareStatic(sk: Skeleton, cacheType: readonly string[], build: HerdBu
   const dmbFull = opts('DMB', ['ISH', 'OSH', 'SY']).union(dsbFull);
   const dmbLd = opts('DMB', ['ISHLD', 'OSHLD', 'LD']).union(dsbLd);
   const dmbSt = opts('DMB', ['ISHST', 'OSHST', 'ST']).union(dsbSt);
-  const ISB = t('ISB');
+  // Context-synchronisation events: ISB, exception entry and return.
+  const ISB = t('ISB').union(t('EXC-ENTRY')).union(t('EXC-RET'));
   const Fetch = t('Instr');
   const Exp = M.minus(Fetch);
   const ExpR = sk.R.minus(Fetch);

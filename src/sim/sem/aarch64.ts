@@ -32,6 +32,8 @@ class Exception extends Error {
 }
 
 const MAX_STEPS = 2000;
+/** herd's default unrolling: an instruction runs at most this many times on a path. */
+const UNROLL = 2;
 const NONE: Tainted = { v: 0n, taint: [] };
 
 export interface A64ThreadContext {
@@ -42,6 +44,8 @@ export interface A64ThreadContext {
   readonly universe: ValueUniverse;
   /** Per thread, the labels whose instruction is fetched (instruction-fetch tests). */
   readonly exposed: ReadonlyMap<number, ReadonlySet<string>>;
+  /** The column of this thread's fault handler (`Pn.F`), if any. */
+  readonly handler?: number | null;
 }
 
 /** The location of a code label, as herd names it. */
@@ -83,7 +87,7 @@ export const A64_MNEMONICS = new Set([
   'LDR', 'LDAR', 'LDAPR', 'LDXR', 'LDAXR', 'STR', 'STLR', 'STXR', 'STLXR',
   'SWP', 'SWPA', 'SWPL', 'SWPAL', 'CAS', 'CASA', 'CASL', 'CASAL',
   'LDADD', 'LDADDA', 'LDADDL', 'LDADDAL', 'STADD', 'STADDL', 'DMB', 'DSB', 'ISB',
-  'BL', 'BLR', 'RET', 'DC', 'IC', 'UDF',
+  'BL', 'BLR', 'RET', 'DC', 'IC', 'UDF', 'MSR', 'ERET',
 ]);
 
 function regName(op: string, pos: Pos): string {
@@ -112,6 +116,7 @@ export function runA64Thread(ctx: A64ThreadContext, choose: Oracle): ThreadPath 
     else if (err instanceof Exception) exceptions.push(err.atom);
     else throw err;
   }
+  exceptions.unshift(...run.exceptions);
   const regs = new Map<string, Value>();
   for (const [k, t] of run.regs) regs.set(k, t.v);
   return { thread: ctx.thread.index, events: run.events, regs, fault, loopCut, exceptions };
@@ -147,11 +152,34 @@ class A64Run {
 
   execute(): void {
     let steps = 0;
+    const visits = new Map<string, number>();
     for (;;) {
       const owner = this.ctx.program[this.codeThread]!;
       if (this.pc >= owner.code.length) return;
       if (++steps > MAX_STEPS) throw new LoopCut();
+      const where = `${this.codeThread}:${this.pc}`;
+      const seen = (visits.get(where) ?? 0) + 1;
+      if (seen > UNROLL) throw new LoopCut();
+      visits.set(where, seen);
       const ins = owner.code[this.pc]!;
+      try {
+        this.pc = this.instruction(owner, ins) ?? this.pc + 1;
+      } catch (err) {
+        if (!(err instanceof Exception) || this.ctx.handler == null) throw err;
+        // Take the exception: into the handler, a context synchronisation.
+        this.exceptions.push(err.atom);
+        this.event('F', null, 0n, ['EXC-ENTRY'], [], [], null, ins);
+        this.codeThread = this.ctx.handler;
+        this.pc = 0;
+      }
+    }
+  }
+
+  readonly exceptions: string[] = [];
+
+  /** Runs the instruction at pc (fetching it when its label is exposed); returns the next pc if it branches. */
+  private instruction(owner: A64Thread, ins: A64Instr): number | undefined {
+    {
       const exposedHere = this.ctx.exposed.get(this.codeThread);
       const exposed = exposedHere === undefined ? undefined : ins.labels.find((l) => exposedHere.has(l));
       let next: number | undefined;
@@ -168,7 +196,7 @@ class A64Run {
         next = this.step(run);
         this.currentFetch = null;
       }
-      this.pc = next ?? this.pc + 1;
+      return next;
     }
   }
 
@@ -192,9 +220,18 @@ class A64Run {
   private label(name: string, pos: Pos): number {
     const rel = /^\.([+-][0-9]+)$/.exec(name.trim());
     if (rel !== null) return this.pc + Number(rel[1]) / 4;
-    const k = this.labels[this.codeThread]!.get(name.trim());
+    const owner = this.labelOwner(name.trim());
+    const k = this.labels[owner]?.get(name.trim());
     if (k === undefined) throw new Fault(pos, `unknown label '${name}'`);
+    this.codeThread = owner;
     return k;
+  }
+
+  /** Whose label `name` is: the running code's, or for a handler, its thread's. */
+  private labelOwner(name: string): number {
+    if (this.labels[this.codeThread]!.has(name)) return this.codeThread;
+    const handled = this.ctx.program[this.codeThread]!.handlerFor;
+    return handled !== null && this.labels[handled]?.has(name) ? handled : this.codeThread;
   }
 
   /** The return address of a call: the next instruction's label, as herd names it. */
@@ -272,6 +309,17 @@ class A64Run {
     };
     switch (m) {
       case 'NOP': return undefined;
+      case 'MSR': {
+        need(2);
+        this.regs.set(ops[0]!.trim().toUpperCase(), this.get(ops[1]!, pos));
+        return undefined;
+      }
+      case 'ERET': {
+        const elr = this.regs.get('ELR_EL1');
+        if (elr === undefined) throw new Fault(pos, 'ERET without ELR_EL1');
+        this.event('F', null, 0n, ['EXC-RET'], [], [], null, ins);
+        return this.jumpTo(elr.v, pos);
+      }
       case 'UDF': {
         const here = this.ctx.program[this.codeThread]!.code[this.pc]!.labels[0];
         throw new Exception(`P${this.codeThread}:${here ?? String(this.pc)},UndefinedInstruction`);
@@ -282,7 +330,7 @@ class A64Run {
       case 'EOR': arith((a, b) => a ^ b); return undefined;
       case 'AND': arith((a, b) => a & b); return undefined;
       case 'ORR': arith((a, b) => a | b); return undefined;
-      case 'ADR': need(2); this.set(ops[0]!, { v: codeLocation(this.codeThread, ops[1]!.trim()), taint: [] }, pos); return undefined;
+      case 'ADR': need(2); this.set(ops[0]!, { v: codeLocation(this.labelOwner(ops[1]!.trim()), ops[1]!.trim()), taint: [] }, pos); return undefined;
       case 'CMP': {
         need(2);
         const a = this.get(ops[0]!, pos);
