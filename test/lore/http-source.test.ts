@@ -66,6 +66,18 @@ test('a restart from the cursor of any item yields exactly the rest', async () =
   assert.deepEqual(messageIds(again.items), [], 'a poll right after a complete one yields nothing');
 });
 
+test('two watched Message-IDs of one thread give its messages once', async () => {
+  const clock = new VirtualClock();
+  const client = testClient(httpd.url, clock, []);
+  const replies = fixtures.filter((m) => m.inReplyTo && roots.includes(m.inReplyTo)).map((m) => m.messageId);
+  assert.ok(replies.length >= 2);
+  const { items } = await poll(pollOptions(client, clock, [...roots, ...replies]));
+  const ids = messageIds(items);
+  assert.equal(ids.length, new Set(ids).size, 'no message twice');
+  assert.equal(ids.length, fixtures.length);
+  assert.deepEqual(Object.keys((await poll(pollOptions(client, clock, roots))).cursor.threads).sort(), [...roots].sort(), 'unwatched threads leave the cursor');
+});
+
 test('a window that overlaps the last poll yields nothing twice at its edge', async () => {
   const clock = new VirtualClock();
   const client = testClient(httpd.url, clock, []);

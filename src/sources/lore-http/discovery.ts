@@ -9,7 +9,7 @@ import { LoreHttpError, type LoreHttpClient } from './client.ts';
 import { fetchRaw, searchAtomAll, searchMbox, searchUrl, SEARCH_PAGE_SIZE } from './endpoints.ts';
 import { escapeMessageId } from './atom.ts';
 import { receivedSince } from './search-query.ts';
-import type { LoreItem, LoreSearchCursor } from './types.ts';
+import { withCursor, type LoreItem, type LoreSearchCursor } from './types.ts';
 
 export interface SearchDiscoveryOptions {
   client: LoreHttpClient;
@@ -53,8 +53,16 @@ export async function* pollSearch(
   const pollStart = Math.floor(opts.clock.now() / 1000);
   const windowStart = cursor.since === undefined ? pollStart - opts.firstLookbackSeconds : cursor.since - opts.overlapSeconds;
   const query = receivedSince(opts.query, windowStart);
-  let recent = { ...cursor.recent };
-  const current = (): LoreSearchCursor => ({ since: cursor.since, recent: { ...recent } });
+  // State at any item: the recent IDs the poll started with plus the first n
+  // delivered; snapshots are built only when a cursor is read.
+  const delivered: string[] = [];
+  const stateAt = (n: number) => (): LoreSearchCursor => {
+    const recent = { ...cursor.recent };
+    for (let i = 0; i < n; i++) recent[delivered[i] as string] = pollStart;
+    return { since: cursor.since, recent };
+  };
+  const problem = (input: string, where: string, message: string): LoreItem<LoreSearchCursor> =>
+    withCursor({ kind: 'problem' as const, problem: { input, where, message } }, stateAt(delivered.length));
 
   let hits: string[];
   try {
@@ -62,15 +70,15 @@ export async function* pollSearch(
     // Oldest first, so a consumer sees a patch before the replies to it.
     hits = entries.map((e) => e.messageId).reverse();
   } catch (err) {
-    yield { kind: 'problem', problem: { input: searchUrl(client, list, query, '&x=A'), where: 'search', message: problemText(err) }, cursor: current() };
-    return current();
+    yield problem(searchUrl(client, list, query, '&x=A'), 'search', problemText(err));
+    return stateAt(0)();
   }
-  const fresh = hits.filter((id) => recent[id] === undefined);
+  const fresh = hits.filter((id) => cursor.recent[id] === undefined);
   let complete = true;
 
   const deliver = (messageId: string, bytes: Buffer, input: string, where: string): LoreItem<LoreSearchCursor> => {
-    recent[messageId] = pollStart;
-    return { kind: 'message', message: { bytes, origin: { input, where }, messageId, via: 'search' }, cursor: current() };
+    delivered.push(messageId);
+    return withCursor({ kind: 'message' as const, message: { bytes, origin: { input, where }, messageId, via: 'search' as const } }, stateAt(delivered.length));
   };
 
   const pending = new Set(fresh);
@@ -86,7 +94,7 @@ export async function* pollSearch(
         yield deliver(id, m.bytes, url, m.where);
       }
     } catch (err) {
-      yield { kind: 'problem', problem: { input: searchUrl(client, list, query, '&x=m'), where: 'search mbox', message: `${problemText(err)}; fetching the ${fresh.length} new messages one by one` }, cursor: current() };
+      yield problem(searchUrl(client, list, query, '&x=m'), 'search mbox', `${problemText(err)}; fetching the ${fresh.length} new messages one by one`);
     }
   }
   // Few new hits, or ones missing from the search mbox: one `/raw` each.
@@ -97,10 +105,10 @@ export async function* pollSearch(
       yield deliver(id, await fetchRaw(client, list, id, opts.maxMessageBytes), url, 'message 1');
     } catch (err) {
       complete = false;
-      yield { kind: 'problem', problem: { input: url, where: `message <${id}>`, message: `${problemText(err)}; the window stays open so the next poll retries it` }, cursor: current() };
+      yield problem(url, `message <${id}>`, `${problemText(err)}; the window stays open so the next poll retries it`);
     }
   }
   const since = complete ? pollStart : cursor.since;
-  recent = pruneRecent(recent, (since ?? windowStart) - opts.overlapSeconds, opts.overlapSeconds);
+  const recent = pruneRecent(stateAt(delivered.length)().recent, (since ?? windowStart) - opts.overlapSeconds, opts.overlapSeconds);
   return { since, recent };
 }

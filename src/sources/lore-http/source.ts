@@ -8,7 +8,7 @@ import type { LoreLogger } from './log.ts';
 import { systemClock, type LoreClock } from './politeness.ts';
 import { buildRelevanceQuery } from './search-query.ts';
 import { pollThreads, type WatchedThread } from './threads.ts';
-import { emptyHttpCursor, type LoreHttpCursor, type LoreItem } from './types.ts';
+import { emptyHttpCursor, withCursor, type LoreHttpCursor, type LoreItem, type LoreSearchCursor, type LoreThreadCursor } from './types.ts';
 
 export interface LoreHttpPollOptions {
   client: LoreHttpClient;
@@ -31,37 +31,53 @@ export async function* pollLoreHttp(
   if (start.list !== opts.list || start.source !== 'lore-http') {
     throw new Error(`lore cursor for ${start.source} list '${start.list}' given to the HTTP source of list '${opts.list}'`);
   }
-  let search = start.search;
-  let threads = start.threads;
-  const combined = (): LoreHttpCursor => ({ source: 'lore-http', list: opts.list, search, threads });
-
+  const clock = opts.clock ?? systemClock;
   const searchRun = pollSearch({
     client: opts.client, list: opts.list, query: opts.query, overlapSeconds: opts.overlapSeconds,
     firstLookbackSeconds: opts.firstLookbackSeconds, maxSingleFetches: opts.maxSingleFetches,
-    maxMessageBytes: opts.maxMessageBytes, clock: opts.clock ?? systemClock,
-  }, search);
+    maxMessageBytes: opts.maxMessageBytes, clock,
+  }, start.search);
+  let search: LoreSearchCursor;
   for (;;) {
     const r = await searchRun.next();
     if (r.done) { search = r.value; break; }
-    search = r.value.cursor;
-    yield { ...r.value, cursor: combined() };
+    const item = r.value;
+    yield rewrap(item, () => ({ source: 'lore-http', list: opts.list, search: item.cursor, threads: start.threads }));
   }
 
+  // Found through its thread, a message must not come again from search at
+  // the window's edge: it joins the search's recent IDs too.
+  const finalSearch = search;
+  const stamp = finalSearch.since ?? Math.floor(clock.now() / 1000);
+  const viaThread: string[] = [];
+  const viaThreadSet = new Set<string>();
+  const searchAt = (n: number) => (): LoreSearchCursor => {
+    const recent = { ...finalSearch.recent };
+    for (let i = 0; i < n; i++) recent[viaThread[i] as string] = stamp;
+    return { since: finalSearch.since, recent };
+  };
   const threadRun = pollThreads({
     client: opts.client, list: opts.list, maxMessageBytes: opts.maxMessageBytes,
-    alreadyYielded: (id) => search.recent[id] !== undefined,
-  }, opts.watched ?? [], threads);
+    // Two watched roots can be one thread: what one gave, the other must not.
+    alreadyYielded: (id) => finalSearch.recent[id] !== undefined || viaThreadSet.has(id),
+  }, opts.watched ?? [], start.threads);
+  let threads: Record<string, LoreThreadCursor>;
   for (;;) {
     const r = await threadRun.next();
     if (r.done) { threads = r.value; break; }
-    threads = r.value.cursor;
-    if (r.value.kind === 'message') {
-      // Found through its thread: search must not yield it again at the window's edge.
-      search = { ...search, recent: { ...search.recent, [r.value.message.messageId]: search.since ?? Math.floor((opts.clock ?? systemClock).now() / 1000) } };
-    }
-    yield { ...r.value, cursor: combined() };
+    const item = r.value;
+    if (item.kind === 'message') { viaThread.push(item.message.messageId); viaThreadSet.add(item.message.messageId); }
+    const searchState = searchAt(viaThread.length);
+    yield rewrap(item, () => ({ source: 'lore-http', list: opts.list, search: searchState(), threads: item.cursor }));
   }
-  return combined();
+  return { source: 'lore-http', list: opts.list, search: searchAt(viaThread.length)(), threads };
+}
+
+/** The same item with the combined cursor (still computed only when read). */
+function rewrap<C>(item: LoreItem<unknown>, snapshot: () => C): LoreItem<C> {
+  return item.kind === 'message'
+    ? withCursor({ kind: 'message' as const, message: item.message }, snapshot)
+    : withCursor({ kind: 'problem' as const, problem: item.problem }, snapshot);
 }
 
 /** Client options from the config (`lore.*`), with injected time, logger and fetch. */

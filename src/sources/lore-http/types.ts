@@ -20,8 +20,8 @@ export interface LoreMessage extends RawMessage {
  * and skips nothing not yet stored.
  */
 export type LoreItem<C> =
-  | { kind: 'message'; message: LoreMessage; cursor: C }
-  | { kind: 'problem'; problem: SourceProblem; cursor: C };
+  | { kind: 'message'; message: LoreMessage; readonly cursor: C }
+  | { kind: 'problem'; problem: SourceProblem; readonly cursor: C };
 
 /** Discovery by search: a received-time window and what was seen at its edge. */
 export interface LoreSearchCursor {
@@ -52,4 +52,22 @@ export interface LoreHttpCursor {
 
 export function emptyHttpCursor(list: string): LoreHttpCursor {
   return { source: 'lore-http', list, search: { recent: {} }, threads: {} };
+}
+
+/**
+ * Attaches the cursor as a getter computed on first read: a consumer that
+ * stores in batches reads it once per batch, so a long poll does not copy
+ * its whole state for every message.
+ */
+export function withCursor<T extends object, C>(item: T, snapshot: () => C): T & { readonly cursor: C } {
+  let cached: C | undefined;
+  let done = false;
+  Object.defineProperty(item, 'cursor', {
+    enumerable: true,
+    get: () => {
+      if (!done) { cached = snapshot(); done = true; }
+      return cached;
+    },
+  });
+  return item as T & { readonly cursor: C };
 }
