@@ -34,19 +34,30 @@ export interface UnmapProvenance {
   maps: CCall[];
   /** Every derivation seen on some path reaching the unmap. */
   derivations: UnmapDerivation[];
+  /**
+   * Map calls (by line) that were mapped after this one and are still mapped
+   * at this unmap on some path: kmap_local is a stack, so the later mapping
+   * must be unmapped first (R07, mremap's old/new pair).
+   */
+  unmappedBefore: CCall[];
 }
 
 interface Origin {
   map: CCall;
   advanced: boolean;
 }
-type PointerState = ReadonlyMap<string, Origin>;
-
-function key(s: PointerState): string {
-  return [...s.entries()].map(([v, o]) => `${v}=${o.map.line}${o.advanced ? '+' : ''}`).sort().join(';');
+interface PointerState {
+  vars: ReadonlyMap<string, Origin>;
+  /** Live mappings, oldest first. */
+  live: readonly CCall[];
 }
 
-function derive(arg: string, s: PointerState): { origin?: Origin; derivation: UnmapDerivation } {
+function key(s: PointerState): string {
+  const vars = [...s.vars.entries()].map(([v, o]) => `${v}=${o.map.line}${o.advanced ? '+' : ''}`).sort().join(';');
+  return `${vars}|${s.live.map((c) => c.line).join(',')}`;
+}
+
+function derive(arg: string, s: ReadonlyMap<string, Origin>): { origin?: Origin; derivation: UnmapDerivation } {
   const m = /^\(?\s*([A-Za-z_]\w*)\s*(-\s*1)?\s*\)?$/.exec(arg.trim());
   const origin = m?.[1] ? s.get(m[1]) : undefined;
   if (!m || !origin) return { derivation: 'unknown' };
@@ -57,21 +68,28 @@ function derive(arg: string, s: PointerState): { origin?: Origin; derivation: Un
 /** Provenance of every unmap in the function. */
 export function unmapProvenance(cfg: Cfg): UnmapProvenance[] {
   const found = new Map<string, UnmapProvenance>();
-  propagate<PointerState>(cfg, new Map(), {
+  propagate<PointerState>(cfg, { vars: new Map(), live: [] }, {
     key,
     transfer: (node, state) => {
-      const s = new Map(state);
+      const s = new Map(state.vars);
+      let live = state.live;
       for (const e of node.events) {
         if (e.kind === 'call' && PTE_UNMAP_CALLS.has(e.call.callee)) {
           const argument = e.call.args[0] ?? '';
           const { origin, derivation } = derive(argument, s);
           const k = `${e.call.line}:${e.call.callee}`;
-          const p = found.get(k) ?? { unmap: e.call, argument, maps: [], derivations: [] };
+          const p = found.get(k) ?? { unmap: e.call, argument, maps: [], derivations: [], unmappedBefore: [] };
           if (!p.derivations.includes(derivation)) p.derivations.push(derivation);
           if (origin && !p.maps.some((c) => c.line === origin.map.line)) p.maps.push(origin.map);
+          if (origin) {
+            const at = live.findIndex((c) => c.line === origin.map.line);
+            for (const later of at >= 0 ? live.slice(at + 1) : []) if (!p.unmappedBefore.some((c) => c.line === later.line)) p.unmappedBefore.push(later);
+            live = live.filter((c) => c.line !== origin.map.line);
+          }
           found.set(k, p);
         } else if (e.kind === 'call' && PTE_MAP_CALLS.has(e.call.callee) && e.call.assignedTo) {
           s.set(e.call.assignedTo, { map: e.call, advanced: false });
+          live = [...live.filter((c) => c.line !== e.call.line), e.call];
         } else if (e.kind === 'assign') {
           if (isMapAssignment(node.events, e.target, e.line)) continue;
           const src = /^([A-Za-z_]\w*)(?:\s*=.*)?$/.exec(e.value)?.[1];
@@ -83,7 +101,14 @@ export function unmapProvenance(cfg: Cfg): UnmapProvenance[] {
           if (o) s.set(e.target, { ...o, advanced: true });
         }
       }
-      return s;
+      return { vars: s, live };
+    },
+    // A NULL map maps nothing: it is not live on the edge that tested it so.
+    edge: (state, e) => {
+      const nulls = e.facts.flatMap((f) => (f.kind === 'null' && f.isNull ? [f.variable] : []));
+      if (nulls.length === 0) return state;
+      const dead = new Set(nulls.flatMap((v) => { const o = state.vars.get(v); return o ? [o.map.line] : []; }));
+      return dead.size ? { ...state, live: state.live.filter((c) => !dead.has(c.line)) } : state;
     },
   });
   return [...found.values()].sort((a, b) => a.unmap.line - b.unmap.line);

@@ -40,3 +40,40 @@ test('an unmap of a pointer this function did not map is unknown', async () => {
   assert.ok(frag);
   assert.deepEqual(brief(unmapProvenance(buildCfg(frag))), ['pte_unmap(ptep)@1 from ?: unknown']);
 });
+
+// mm/mremap.c move_ptes(): the map of old_pte and of new_pte as in hunk 2 of
+// "[PATCH v2 09/14] mm: mremap: move_ptes() use pte_offset_map_rw_nolock()"
+// (fixtures/lore/threads/pte_offset_map_ro_rw_nolock_2024/0031.eml, before its
+// new comment); that hunk ends before the walk and the unmaps, so the loop and
+// the two unmap orders below are written for the test (adapted, not upstream text).
+const moveMaps = [
+  '\told_pte = pte_offset_map_lock(mm, old_pmd, old_addr, &old_ptl);',
+  '\tif (!old_pte) {',
+  '\t\terr = -EAGAIN;',
+  '\t\tgoto out;',
+  '\t}',
+  '\tnew_pte = pte_offset_map_rw_nolock(mm, new_pmd, new_addr, &dummy_pmdval,',
+  '\t\t\t\t\t   &new_ptl);',
+  '\tif (!new_pte) {',
+  '\t\tpte_unmap_unlock(old_pte, old_ptl);',
+  '\t\terr = -EAGAIN;',
+  '\t\tgoto out;',
+  '\t}',
+  '\tfor (; old_addr < old_end; old_pte++, old_addr += PAGE_SIZE,',
+  '\t\t\t\t   new_pte++, new_addr += PAGE_SIZE)',
+  '\t\tset_pte_at(mm, new_addr, new_pte, ptep_get_and_clear(mm, old_addr, old_pte));',
+];
+
+test('valid: two live mappings unmapped newest first (kmap_local is a stack)', async () => {
+  const frag = extractFragment(await parseText([...moveMaps, '\tpte_unmap(new_pte - 1);', '\tpte_unmap_unlock(old_pte - 1, old_ptl);', 'out:', '\treturn err;', ''].join('\n')));
+  assert.ok(frag);
+  const p = unmapProvenance(buildCfg(frag));
+  assert.deepEqual(p.map((x) => [x.unmap.line, x.unmappedBefore.map((c) => c.line)]), [[9, []], [16, []], [17, []]]);
+});
+
+test('invalid: the older mapping unmapped while the newer one is still live', async () => {
+  const frag = extractFragment(await parseText([...moveMaps, '\tpte_unmap_unlock(old_pte - 1, old_ptl);', '\tpte_unmap(new_pte - 1);', 'out:', '\treturn err;', ''].join('\n')));
+  assert.ok(frag);
+  const p = unmapProvenance(buildCfg(frag));
+  assert.deepEqual(p.map((x) => [x.unmap.line, x.unmappedBefore.map((c) => `${c.callee}@${c.line}`)]), [[9, []], [16, ['pte_offset_map_rw_nolock@6']], [17, []]]);
+});
