@@ -47,6 +47,18 @@ export function defaultHolder(): string {
   return `${hostname()}:${process.pid}`;
 }
 
+/** A holder `host:pid` of this host whose process no longer exists. */
+export function isDeadLocalHolder(holder: string): boolean {
+  const m = /^(.*):(\d+)$/.exec(holder);
+  if (!m || m[1] !== hostname() || Number(m[2]) === process.pid) return false;
+  try {
+    process.kill(Number(m[2]), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export async function pollOnce(deps: PollDeps, opts: { lists?: string[] } = {}): Promise<PollReport> {
   const { store, config, log } = deps;
   const now = deps.now ?? Date.now;
@@ -54,6 +66,9 @@ export async function pollOnce(deps: PollDeps, opts: { lists?: string[] } = {}):
   const stopping = deps.stopping ?? (() => false);
   const report: PollReport = { lists: [], parsed: 0, queued: 0, analysis: { done: 0, failed: 0, lost: 0, replies: 0 }, replies: { sent: 0, retried: 0, failed: 0 } };
   const lists = config.lists.filter((l) => l.enabled && (!opts.lists?.length || opts.lists.includes(l.name)));
+  // A poller killed on this host leaves leases behind: take its work over now.
+  const reaped = await store.reapDeadHolders(isDeadLocalHolder);
+  if (reaped.length) log('warn', 'poll.reaped', { holders: reaped });
   for (const l of opts.lists ?? []) {
     if (!config.lists.some((x) => x.name === l)) throw new Error(`no list '${l}' in the configuration (lists: ${config.lists.map((x) => x.name).join(', ')})`);
   }
@@ -101,6 +116,7 @@ export async function pollOnce(deps: PollDeps, opts: { lists?: string[] } = {}):
       log('info', 'poll.list.read', { list: list.name, source: source.kind, newMessages: entry.newMessages, problems: entry.problems });
     } finally {
       await source.close();
+      await store.releaseLease(lease, holder);
     }
   }
 

@@ -224,6 +224,21 @@ export class SqlStore implements Store {
     await this.db.run('DELETE FROM leases WHERE name = ? AND holder = ?', [name, holder]);
   }
 
+  async reapDeadHolders(isDead: (holder: string) => boolean): Promise<string[]> {
+    const holders = new Set<string>();
+    for (const r of await this.db.all("SELECT DISTINCT lease_owner AS h FROM analyses WHERE state = 'running' AND lease_owner IS NOT NULL")) holders.add(String(r.h));
+    for (const r of await this.db.all('SELECT DISTINCT holder AS h FROM leases')) holders.add(String(r.h));
+    const dead = [...holders].filter(isDead);
+    if (dead.length === 0) return [];
+    await this.db.tx(async (q) => {
+      for (const h of dead) {
+        await q.run("UPDATE analyses SET lease_until = 0 WHERE state = 'running' AND lease_owner = ?", [h]);
+        await q.run('DELETE FROM leases WHERE holder = ?', [h]);
+      }
+    });
+    return dead;
+  }
+
   async counts(): Promise<StoreCounts> {
     const group = async <K extends string>(table: string, keys: readonly K[]): Promise<Record<K, number>> => {
       const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;

@@ -155,6 +155,12 @@ export interface Store {
   /** A named lease (one poller per list): true when `holder` has it until now+ttl. */
   acquireLease(name: string, holder: string, ttlMs: number, now?: number): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;
+  /**
+   * Frees the leases and job leases of holders that `isDead` says are gone
+   * (a process killed on this host), so their work is taken over at once
+   * instead of after the lease time. Returns the holders freed.
+   */
+  reapDeadHolders(isDead: (holder: string) => boolean): Promise<string[]>;
 
   counts(): Promise<StoreCounts>;
 }
