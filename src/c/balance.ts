@@ -1,14 +1,19 @@
 // Paired-call balance per path (HAZARDS.md P3): every acquisition made in
 // the function is released on every path to its exit, nothing is released
 // that was not held, and what the caller handed in is still held at exit.
-import type { Cfg } from './cfg.ts';
+import type { Cfg, CfgNode } from './cfg.ts';
 import { analyseHeldStates, heldCount } from './held-states.ts';
-import type { HeldStateAnalysis, HeldStateOptions } from './held-states.ts';
+import type { HeldStateAnalysis, HeldStateOptions, Hold } from './held-states.ts';
 import type { Resource } from './resources.ts';
 
 export type BalanceIssueKind =
   /** Acquired in the function and still held when a path leaves it. */
   | 'leak'
+  /**
+   * Still held at a `return pte;` that hands the mapping to the caller (the
+   * `__pte_offset_map()` wrappers): not a leak, but the caller must unmap.
+   */
+  | 'returned'
   /** Released with nothing held on some path. */
   | 'underflow'
   /** A resource the caller held (options.entry) is no longer held at exit. */
@@ -42,13 +47,21 @@ function pathLines(cfg: Cfg, witness: number[]): number[] {
   return out;
 }
 
-/** The return statement (or last statement) a witness path leaves by. */
-function exitLineOf(cfg: Cfg, witness: number[]): number {
+/** The return statement a witness path leaves by, if it leaves by one. */
+function returnOf(cfg: Cfg, witness: number[]): CfgNode | undefined {
   for (let i = witness.length - 1; i >= 0; i--) {
     const n = cfg.nodes[witness[i] ?? -1];
-    if (n?.kind === 'return') return n.line;
+    if (n?.kind === 'return') return n;
   }
-  return cfg.nodes[cfg.exit]?.line ?? 0;
+  return undefined;
+}
+
+/** Does this return hand `h` to the caller: `return pte;`, or `return __pte_offset_map(...);`? */
+function returnsHold(ret: CfgNode | undefined, h: Hold): boolean {
+  if (!ret) return false;
+  const v = /^return\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*;?$/.exec(ret.text)?.[1];
+  if (v !== undefined && h.owners.includes(v)) return true;
+  return h.line === ret.line && ret.events.some((e) => e.kind === 'call' && e.call.callee === h.callee);
 }
 
 /** Balance issues of a function, from a fresh analysis or one already made. */
@@ -64,7 +77,8 @@ export function checkBalance(cfg: Cfg, options: BalanceOptions = {}, analysis?: 
     issues.push(i);
   };
   for (const { state, witness } of a.exitStates) {
-    const exitLine = exitLineOf(cfg, witness);
+    const ret = returnOf(cfg, witness);
+    const exitLine = ret?.line ?? cfg.nodes[cfg.exit]?.line ?? 0;
     // A leak is what is held beyond what the caller handed in: a callback that
     // leaves its caller's section and re-enters it holds its own acquisition.
     const resources = new Set(state.holds.map((h) => h.resource));
@@ -75,7 +89,7 @@ export function checkBalance(cfg: Cfg, options: BalanceOptions = {}, analysis?: 
       const excess = held.length - (options.entry?.[resource] ?? 0);
       for (const h of own.slice(Math.max(0, own.length - excess))) {
         if (excess <= 0) break;
-        push({ kind: 'leak', resource: h.resource, callee: h.callee, line: h.line, exitLine, path: pathLines(cfg, witness) });
+        push({ kind: returnsHold(ret, h) ? 'returned' : 'leak', resource: h.resource, callee: h.callee, line: h.line, exitLine, path: pathLines(cfg, witness) });
       }
     }
     for (const [resource, n] of Object.entries(options.entry ?? {})) {

@@ -165,3 +165,10 @@ test('a trylock counts only on the edge where it succeeded', async () => {
   assert.ok(frag);
   assert.deepEqual(checkBalance(buildCfg(frag)), []);
 });
+
+test('helpers that return with the PTE mapped hand it to the caller: "returned", not "leak"', async () => {
+  for (const [fn, map, ret] of [['pte_offset_map_readonly_nolock', 17, 20], ['pte_offset_map_maywrite_nolock', 30, 35]] as const) {
+    const cfg = await fixtureCfg('pgtable-generic-nolock.hunk.c', fn);
+    assert.deepEqual(brief(checkBalance(cfg)), [`returned pte-map __pte_offset_map@${map} exit@${ret}`, `returned rcu __pte_offset_map@${map} exit@${ret}`], fn);
+  }
+});
