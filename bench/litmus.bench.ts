@@ -65,8 +65,10 @@ let out = '## Litmus\n\n';
 out += `Node ${process.version}, ${REPEAT} runs per test (median), one process.\n\n`;
 out += '| model | tests | total (wall) | total (CPU) | first runs only (wall) | median / max per test (wall) | slowest | herd7 summed | ratio (wall) |\n';
 out += '| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n';
+const everything: Timing[] = [];
 for (const model of ['lkmm', 'aarch64'] as const) {
   const { timings, skipped } = runModel(model);
+  everything.push(...timings);
   if (timings.length === 0) {
     out += `| ${model} | 0 (${skipped} not supported) | | | | | | | |\n`;
     continue;
@@ -77,6 +79,14 @@ for (const model of ['lkmm', 'aarch64'] as const) {
   const herd = timings.reduce((s, t) => s + t.herd, 0);
   const slow = timings.reduce((a, b) => (b.wall > a.wall ? b : a));
   out += `| ${model} | ${timings.length}${skipped > 0 ? ` (+${skipped} not supported)` : ''} | ${ms(wall)} | ${ms(cpu)} | ${ms(first)} | ${ms(median(timings.map((t) => t.wall)))} / ${ms(slow.wall)} | ${slow.file} | ${(herd * 1000).toFixed(0)} ms | ${(wall / (herd * 1000)).toFixed(2)} |\n`;
+}
+{
+  const wall = everything.reduce((s, t) => s + t.wall, 0);
+  const cpu = everything.reduce((s, t) => s + t.cpu, 0);
+  const first = everything.reduce((s, t) => s + t.first, 0);
+  const herd = everything.reduce((s, t) => s + t.herd, 0);
+  const slow = everything.reduce((a, b) => (b.wall > a.wall ? b : a));
+  out += `| all | ${everything.length} | ${ms(wall)} | ${ms(cpu)} | ${ms(first)} | ${ms(median(everything.map((t) => t.wall)))} / ${ms(slow.wall)} | ${slow.file} | ${(herd * 1000).toFixed(0)} ms | ${(wall / (herd * 1000)).toFixed(2)} |\n`;
 }
 out += `\nPeak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB.\n`;
 process.stdout.write(out);
