@@ -39,3 +39,5 @@ export type { Propagation, PropagationResult } from './propagate.ts';
 export { analyseFunction } from './function-analysis.ts';
 export type { FunctionAnalysis } from './function-analysis.ts';
 export { inferSleepers } from './callees.ts';
+export { uncheckedMapUses, NULLABLE_MAP_CALLS } from './null-checks.ts';
+export type { UncheckedUse } from './null-checks.ts';
