@@ -18,6 +18,8 @@ export interface Hold {
   line: number;
   /** Variables holding the returned pointer: a NULL test on one of them undoes the hold. */
   owners: readonly string[];
+  /** The lock taken, for spinlocks and PTLs (`ptl`, `init_mm.page_table_lock`). */
+  lock?: string;
   /** A trylock whose result the next branch decides. */
   pending?: { callee: string; line: number; when: 'nonzero' | 'zero' };
 }
@@ -77,6 +79,7 @@ function keyOf(s: HeldState): string {
 
 function computeKey(s: HeldState): string {
   const holds = s.holds.map((h) => `${h.resource}@${h.line}:${h.callee}:${[...h.owners].sort().join(',')}${h.pending ? '?' : ''}`).sort();
+  // (h.lock follows from the acquiring call and line, so it needs no place in the key.)
   const def = Object.entries(s.deficits).filter(([, v]) => v > 0).sort().map(([k, v]) => `${k}-${v}`);
   const assumed = Object.entries(s.assumed).sort().map(([k, v]) => `${v ? '' : '!'}${k}`);
   return `${holds.join(';')}|${def.join(';')}|${assumed.join(';')}`;
@@ -110,11 +113,17 @@ function applyCall(state: HeldState, call: CCall, ctx: EffectContext, onUnderflo
         owners: e.when === 'nonnull' && call.assignedTo ? [call.assignedTo] : [],
       };
       if (e.when === 'nonzero' || e.when === 'zero') hold.pending = { callee: call.callee, line: call.line, when: e.when };
+      if (e.instance !== undefined) hold.lock = e.instance;
       holds.push(hold);
       continue;
     }
     const same = holds.map((h, i) => ({ h, i })).filter(({ h }) => h.resource === e.resource && !h.pending);
-    const pick = primaryMissing ? undefined : same.find(({ h }) => owner !== undefined && h.owners.includes(owner)) ?? same[same.length - 1];
+    // The same lock first (spin_unlock(ptl) after pmd_lock and spin_lock(ptl)), then the same pointer, then the latest.
+    const pick = primaryMissing
+      ? undefined
+      : (e.instance !== undefined ? same.find(({ h }) => h.lock === e.instance) : undefined) ??
+        same.find(({ h }) => owner !== undefined && h.owners.includes(owner)) ??
+        same[same.length - 1];
     if (firstRelease && !pick) primaryMissing = true;
     firstRelease = false;
     if (pick) {
@@ -166,6 +175,11 @@ function applyConstraint(state: HeldState, edge: CfgEdge, correlated: ReadonlySe
   return { state: next, facts: derived.length ? [...edge.facts, ...derived] : edge.facts };
 }
 
+function withoutPending(h: Hold): Hold {
+  const { pending: _pending, ...rest } = h;
+  return rest;
+}
+
 function applyEdge(state: HeldState, facts: readonly BranchFact[]): HeldState {
   let holds = state.holds.filter((h) => {
     for (const f of facts) {
@@ -177,7 +191,7 @@ function applyEdge(state: HeldState, facts: readonly BranchFact[]): HeldState {
     return true;
   });
   // A trylock whose result no branch tested is taken to have succeeded.
-  if (holds.some((h) => h.pending)) holds = holds.map((h) => (h.pending ? { resource: h.resource, callee: h.callee, line: h.line, owners: h.owners } : h));
+  if (holds.some((h) => h.pending)) holds = holds.map((h) => (h.pending ? withoutPending(h) : h));
   return holds.length === state.holds.length && holds.every((h, i) => h === state.holds[i]) ? state : { ...state, holds };
 }
 

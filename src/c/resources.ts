@@ -27,6 +27,8 @@ export interface ResourceEffect {
   resource: Resource;
   delta: 1 | -1;
   when: AcquireCondition;
+  /** Which lock, for locks: `ptl`, `init_mm.page_table_lock`, `cpa_lock` (no `&`). */
+  instance?: string;
 }
 
 /** The effect table entry of one callee; `arg` picks the argument that names the lock. */
@@ -199,10 +201,23 @@ export function effectsOfCall(call: CCall, ctx: EffectContext): ResourceEffect[]
   if (!found) return [];
   const { spec, args } = found;
   const when = spec.when ?? 'always';
+  const instance = lockInstance(found.callee, spec, args, call.assignedTo);
+  const withInstance = (e: ResourceEffect): ResourceEffect => (instance !== undefined && (e.resource === 'ptl' || e.resource === 'spinlock') ? { ...e, instance } : e);
   return [
-    ...(spec.acquires ?? []).map((r): ResourceEffect => ({ resource: refine(r, spec, args, ctx), delta: 1, when })),
-    ...(spec.releases ?? []).map((r): ResourceEffect => ({ resource: refine(r, spec, args, ctx), delta: -1, when: 'always' })),
+    ...(spec.acquires ?? []).map((r): ResourceEffect => withInstance({ resource: refine(r, spec, args, ctx), delta: 1, when })),
+    ...(spec.releases ?? []).map((r): ResourceEffect => withInstance({ resource: refine(r, spec, args, ctx), delta: -1, when: 'always' })),
   ];
+}
+
+/** The lock a call takes or drops, as text without `&`: spin_lock(&l) → `l`, pte_offset_map_lock(…, &ptl) → `ptl`. */
+function lockInstance(callee: string, spec: PairedCallSpec, args: string[], assignedTo: string | undefined): string | undefined {
+  const bare = (a: string | undefined): string | undefined => a?.replace(/^&\s*/, '').trim();
+  if (spec.lockArg !== undefined) return bare(args[spec.lockArg]);
+  const out = PTL_OUT_ARG[callee];
+  if (out !== undefined) return bare(args[out]);
+  if (callee === 'pte_unmap_unlock') return bare(args[1]);
+  if (PTL_RETURNING.has(callee)) return assignedTo;
+  return undefined;
 }
 
 /** Map helpers whose `&ptl` out-argument becomes a PTL pointer (index of that argument). */

@@ -172,3 +172,15 @@ test('helpers that return with the PTE mapped hand it to the caller: "returned",
     assert.deepEqual(brief(checkBalance(cfg)), [`returned pte-map __pte_offset_map@${map} exit@${ret}`, `returned rcu __pte_offset_map@${map} exit@${ret}`], fn);
   }
 });
+
+test('releases match the lock they name: spin_unlock(pml) drops pmd_lock, not the nested PTL', async () => {
+  // Step 4 of collapse_pte_mapped_thp() as "mm/khugepaged: fix
+  // collapse_pte_mapped_thp() versus uffd" leaves it
+  // (fixtures/lore/bugs/khugepaged_collapse_vs_uffd/fix.patch), with the
+  // `if (ptl != pml) spin_unlock(ptl);` before spin_unlock(pml) left out.
+  const frag = extractFragment(
+    await parseText(['\tpml = pmd_lock(mm, pmd);', '\tif (ptl != pml)', '\t\tspin_lock_nested(ptl, SINGLE_DEPTH_NESTING);', '\tpgt_pmd = pmdp_collapse_flush(vma, haddr, pmd);', '\tpmdp_get_lockless_sync();', '\tspin_unlock(pml);', ''].join('\n')),
+  );
+  assert.ok(frag);
+  assert.deepEqual(brief(checkBalance(buildCfg(frag), { resources: ['ptl'] })), ['leak ptl spin_lock_nested@3 exit@6']);
+});
