@@ -399,7 +399,18 @@ class A64Run {
         const acq = m === 'CASA' || m === 'CASAL';
         const rel = m === 'CASL' || m === 'CASAL';
         const r = this.read(a.loc, ['X', ...(acq ? ['A'] : []), ...(noRet ? ['NoRet'] : [])], a.taint, ins);
-        if (r.v === s.v) this.event('W', a.loc, t.v, ['X', 'amo', ...(rel ? ['L'] : [])], a.taint, t.taint, r.taint[0]!, ins);
+        const wtags = ['X', 'amo', ...(rel ? ['L'] : [])];
+        // herd 5feffe4e counts two executions per CAS outcome: a success with
+        // its data taken from the registers or from the read (herd's cas_ok
+        // data provenance), a failure without a write or writing the old
+        // value back (inferred from herd's counts on the corpus CAS tests).
+        // Our model orders each pair alike; the pairs make herd's counts.
+        const variant = this.choose(2);
+        if (r.v === s.v) {
+          this.event('W', a.loc, t.v, wtags, a.taint, variant === 0 ? t.taint : [...new Set([...t.taint, ...r.taint])], r.taint[0]!, ins);
+        } else if (variant === 1) {
+          this.event('W', a.loc, r.v, wtags, a.taint, r.taint, r.taint[0]!, ins);
+        }
         this.set(ops[0]!, r, pos);
         return undefined;
       }
