@@ -6,13 +6,18 @@ import type { CCall } from './calls.ts';
 import type { Cfg } from './cfg.ts';
 import { propagate, witnessLines } from './propagate.ts';
 
+/**
+ * The three event kinds. `between` and `last` also get the A-event that
+ * opened the window, so a rule can tie them to it (the same table pointer,
+ * the same address) when the arguments allow.
+ */
 export interface OrderedEventSpec {
   /** A: the event that opens the window (clear an entry). */
   first(call: CCall): boolean;
   /** B: the event that must happen inside the window (invalidate). */
-  between(call: CCall): boolean;
+  between(call: CCall, opened: CCall): boolean;
   /** C: the event that must not happen while the window is open (free). */
-  last(call: CCall): boolean;
+  last(call: CCall, opened: CCall): boolean;
 }
 
 export interface OrderViolation {
@@ -35,7 +40,7 @@ export function findOrderViolations(cfg: Cfg, spec: OrderedEventSpec): OrderViol
       for (const e of node.events) {
         if (e.kind !== 'call') continue;
         const call = e.call;
-        if (open && spec.last(call)) {
+        if (open && spec.last(call, open)) {
           const k = `${open.line}:${open.callee}>${call.line}:${call.callee}`;
           if (!seen.has(k)) {
             seen.add(k);
@@ -44,7 +49,7 @@ export function findOrderViolations(cfg: Cfg, spec: OrderedEventSpec): OrderViol
             out.push({ first: open, last: call, path });
           }
         }
-        if (spec.between(call)) open = null;
+        if (open && spec.between(call, open)) open = null;
         if (spec.first(call)) open = call;
       }
       return open;

@@ -63,3 +63,16 @@ test('the window follows correlated branches across the unlock (if (!none) clear
   const v = findOrderViolations(await fixtureCfg('kasan-depopulate-lazy.c', 'kasan_depopulate_vmalloc_pte_pause'), pteClearFlushRelease);
   assert.deepEqual(brief(v), ['pte_clear@54 -> __free_page@58']);
 });
+
+test('C-events can be tied to the A-event: only the table read from the cleared entry counts', async () => {
+  // pud_free_pmd_page_introducing: pud_clear(pud) then free_page(pmd), where
+  // pmd = pud_page_vaddr(*pud). A rule that only knows the freed pointer's
+  // name can still tell this free from an unrelated one.
+  const cfg = await fixtureCfg('x86-free-pmd-pte-page.c', 'pud_free_pmd_page_introducing');
+  const spec = (freed: string): OrderedEventSpec => ({
+    ...clearFlushFree('x86'),
+    last: (c, opened) => TABLE_FREES.has(c.callee) && opened.args[0] === 'pud' && (c.args[0] ?? '').includes(freed),
+  });
+  assert.deepEqual(brief(findOrderViolations(cfg, spec('pmd'))), ['pud_clear@31 -> free_page@32']);
+  assert.deepEqual(brief(findOrderViolations(cfg, spec('pte'))), []);
+});
