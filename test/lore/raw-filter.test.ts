@@ -34,3 +34,10 @@ test('quoted-printable soft breaks cannot hide an identifier; base64 always pass
   const b64 = mail(['Subject: x', 'Content-Transfer-Encoding: base64'], Buffer.from('nothing to see').toString('base64'));
   assert.equal(filter(b64), true);
 });
+
+test('a needle that is a prefix of another is still found where both start', () => {
+  // The scan reports "mm/memory.c/" (whose other piece is missing) where "mm/memory" also starts.
+  const f = relevanceRawFilter({ paths: ['mm/memory.c/**/zzz_absent'], identifiers: ['mm/memory*'] });
+  assert.equal(f(mail(['Subject: x'], 'see mm/memory.c/foo')), true);
+  assert.equal(f(mail(['Subject: x'], 'see mm/memor')), false);
+});

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { rawMessageId } from '../raw-headers.ts';
 import { contentKey } from '../lore-http/discovery.ts';
 import type { LoreItem } from '../lore-http/types.ts';
-import { CatFileBatch } from './cat-file.ts';
+import { CatFileBatch, type CatFileAnswer } from './cat-file.ts';
 import { commitsAfter } from './rev-list.ts';
 import { acceptAll, type RawFilter } from './raw-filter.ts';
 
@@ -93,16 +93,17 @@ export class LoreGitMirror {
       const dir = this.epochDir(epoch);
       const key = String(epoch);
       const cat = this.batch(epoch);
-      const inflight: Array<{ commit: string; answer: Promise<Awaited<ReturnType<CatFileBatch['get']>>> }> = [];
-      const settle = async function* (this: LoreGitMirror, item: (typeof inflight)[number]): AsyncGenerator<LoreItem<LoreGitCursor>> {
+      const inflight: Array<{ commit: string; answer: Promise<CatFileAnswer> }> = [];
+      // One answered request to an item, or nothing for a removal or a filtered message.
+      const settle = async (item: { commit: string; answer: Promise<CatFileAnswer> }): Promise<LoreItem<LoreGitCursor> | undefined> => {
         const answer = await item.answer;
         this.stats.commits++;
         epochs[key] = item.commit;
-        if (answer.kind === 'missing') { this.stats.removals++; return; } // a removal commit: no `m`
+        if (answer.kind === 'missing') { this.stats.removals++; return undefined; } // a removal commit: no `m`
         const bytes = answer.content;
-        if (!filter(bytes)) { this.stats.filteredOut++; return; }
+        if (!filter(bytes)) { this.stats.filteredOut++; return undefined; }
         this.stats.yielded++;
-        yield {
+        return {
           kind: 'message',
           message: { bytes, origin: { input: dir, where: `commit ${item.commit}` }, messageId: rawMessageId(bytes) ?? contentKey(bytes), via: 'git' },
           cursor: { source: 'lore-git', list, epochs: { ...epochs } },
@@ -113,10 +114,14 @@ export class LoreGitMirror {
           inflight.push({ commit, answer: cat.get(`${commit}:m`) });
           if (inflight.length >= window) {
             const head = inflight.shift();
-            if (head) yield* settle.call(this, head);
+            const out = head && await settle(head);
+            if (out) yield out;
           }
         }
-        for (let head = inflight.shift(); head; head = inflight.shift()) yield* settle.call(this, head);
+        for (let head = inflight.shift(); head; head = inflight.shift()) {
+          const out = await settle(head);
+          if (out) yield out;
+        }
       } catch (err) {
         yield { kind: 'problem', problem: { input: dir, where: epochs[key] ? `after commit ${epochs[key]}` : 'start',
           message: `${err instanceof Error ? err.message : String(err)}; this epoch is left at its cursor` },
