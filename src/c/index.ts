@@ -1,7 +1,7 @@
 // The C front end and the shared detection layer (HAZARDS.md P2-P7).
 // Rules import from here only; the modules behind it may move.
 export { loadCParser, cGrammarWasmPath } from './parser.ts';
-export type { CParser, ParsedC } from './parser.ts';
+export type { CParser, ParsedC, ParseOptions } from './parser.ts';
 export { normaliseKernelC, isLoopMacroName } from './kernel-macros.ts';
 export type { KernelMacroSite, KernelAttributeSite, NormalisedSource } from './kernel-macros.ts';
 export { extractFunctions, extractFragment, callsOf } from './functions.ts';

@@ -11,7 +11,10 @@ import type { KernelAttributeSite, KernelMacroSite } from './kernel-macros.ts';
 export interface ParsedC {
   /** Name for messages (`mm/memory.c`, `hunk 3`). */
   name: string;
-  /** The text as given. */
+  /**
+   * The text as given; with `firstLine`, preceded by that many empty lines
+   * less one, so every line number (here and in all results) is a file line.
+   */
   source: string;
   /** The text tree-sitter parsed (kernel macros rewritten; same lines). */
   parsedText: string;
@@ -23,8 +26,13 @@ export interface ParsedC {
   hasErrors: boolean;
 }
 
+export interface ParseOptions {
+  /** File line of the text's first line (a hunk's `+c` start): results then use file lines. */
+  firstLine?: number;
+}
+
 export interface CParser {
-  parse(source: string, name?: string): ParsedC;
+  parse(source: string, name?: string, options?: ParseOptions): ParsedC;
 }
 
 let loading: Promise<CParser> | undefined;
@@ -42,7 +50,9 @@ export function loadCParser(): Promise<CParser> {
     const parser = new Parser();
     parser.setLanguage(language);
     return {
-      parse(source: string, name = '<c>'): ParsedC {
+      parse(text: string, name = '<c>', options: ParseOptions = {}): ParsedC {
+        const pad = Math.max(0, (options.firstLine ?? 1) - 1);
+        const source = pad > 0 ? '\n'.repeat(pad) + text : text;
         const norm = normaliseKernelC(source);
         const tree = parser.parse(norm.rewritten);
         if (!tree) throw new Error(`${name}: tree-sitter returned no tree`);

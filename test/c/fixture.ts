@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildCfg, extractFragment, extractFunctions, loadCParser } from '../../src/c/index.ts';
-import type { CFunction, Cfg, ParsedC } from '../../src/c/index.ts';
+import type { CFunction, Cfg, ParseOptions, ParsedC } from '../../src/c/index.ts';
 
 export function fixturePath(name: string): string {
   return fileURLToPath(new URL(`../../fixtures/c/${name}`, import.meta.url));
@@ -13,8 +13,8 @@ export async function parseFixture(name: string): Promise<ParsedC> {
   return parser.parse(readFileSync(fixturePath(name), 'utf8'), name);
 }
 
-export async function parseText(text: string, name = 'snippet'): Promise<ParsedC> {
-  return (await loadCParser()).parse(text, name);
+export async function parseText(text: string, name = 'snippet', options: ParseOptions = {}): Promise<ParsedC> {
+  return (await loadCParser()).parse(text, name, options);
 }
 
 export async function fixtureFunction(file: string, fn: string): Promise<CFunction> {

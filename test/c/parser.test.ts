@@ -98,3 +98,11 @@ test('a hunk with the tail of one function, one whole function and the head of a
     'mmap_read_lock', 'mmap_read_unlock', 'pte_free_kernel',
   ]);
 });
+
+test('firstLine makes every line a file line (a hunk that starts at +2926)', async () => {
+  const text = '\t\t\tpte = pte_offset_kernel(pmd, addr);\n\t\tif (!pte)\n\t\t\treturn err;\n\t\tspin_lock(&init_mm.page_table_lock);\n';
+  const frag = extractFragment(await parseText(text, 'mm/memory.c', { firstLine: 2926 }));
+  assert.ok(frag);
+  assert.deepEqual(callsOf(frag).map((c) => `${c.callee}@${c.line}`), ['pte_offset_kernel@2926', 'spin_lock@2929']);
+  assert.equal(frag.startLine, 2926);
+});
