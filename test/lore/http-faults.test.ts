@@ -170,3 +170,44 @@ test('a Retry-After beyond the limit fails at once with the reason', async () =>
     await proxy.stop();
   }
 });
+
+test('a search mbox failing for good is not replaced by hundreds of single fetches; the next poll gets it', async () => {
+  let faulty = true;
+  const proxy = await startFaultProxy(httpd.url, (r) => (faulty && r.method === 'POST' ? { kind: 'status', status: 500 } : { kind: 'pass' }));
+  try {
+    const clock = new VirtualClock();
+    const client = testClient(proxy.url, clock, [], { maxAttempts: 2 });
+    const first = await poll(pollOptions(client, clock, [], { maxSingleFetches: 0 }));
+    assert.deepEqual(messageIds(first.items), []);
+    assert.match(problems(first.items)[0] ?? '', /x=m search mbox: HTTP 500 Internal Server Error; giving up; the window stays open so the next poll retries it$/);
+    assert.equal(proxy.requests.filter((r) => r.path.endsWith('/raw')).length, 0);
+    assert.equal(first.cursor.search.since, undefined);
+    faulty = false;
+    const second = await poll(pollOptions(client, clock, [], { maxSingleFetches: 0 }), first.cursor);
+    assert.deepEqual(problems(second.items), []);
+    assert.ok(messageIds(second.items).length >= 5);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('a hit gone from lore (404) is reported and does not hold the window back', async () => {
+  let gone = '';
+  const proxy = await startFaultProxy(httpd.url, (r) => {
+    if (!r.path.endsWith('/raw')) return { kind: 'pass' };
+    gone ||= r.path;
+    return r.path === gone ? { kind: 'status', status: 404 } : { kind: 'pass' };
+  });
+  try {
+    const clock = new VirtualClock();
+    const client = testClient(proxy.url, clock, []);
+    const { items, cursor } = await poll(pollOptions(client, clock, [], { maxSingleFetches: 100 }));
+    const probs = problems(items);
+    assert.equal(probs.length, 1);
+    assert.match(probs[0] ?? '', /\/raw message <[^>]+>: listed by search but gone \(HTTP 404\); skipped$/);
+    assert.equal(cursor.search.since, Math.floor(clock.now() / 1000));
+    assert.ok(messageIds(items).length >= 4);
+  } finally {
+    await proxy.stop();
+  }
+});

@@ -94,7 +94,11 @@ export async function* pollSearch(
         yield deliver(id, m.bytes, url, m.where);
       }
     } catch (err) {
-      yield problem(searchUrl(client, list, query, '&x=m'), 'search mbox', `${problemText(err)}; fetching the ${fresh.length} new messages one by one`);
+      // Not hundreds of single fetches instead: that would be rude to lore.
+      // The window stays where it was and the next poll asks again.
+      complete = false;
+      pending.clear();
+      yield problem(searchUrl(client, list, query, '&x=m'), 'search mbox', `${problemText(err)}; the window stays open so the next poll retries it`);
     }
   }
   // Few new hits, or ones missing from the search mbox: one `/raw` each.
@@ -104,6 +108,11 @@ export async function* pollSearch(
     try {
       yield deliver(id, await fetchRaw(client, list, id, opts.maxMessageBytes), url, 'message 1');
     } catch (err) {
+      if (err instanceof LoreHttpError && err.status === 404) {
+        // Listed, then removed (lore purges spam): nothing to wait for.
+        yield problem(url, `message <${id}>`, 'listed by search but gone (HTTP 404); skipped');
+        continue;
+      }
       complete = false;
       yield problem(url, `message <${id}>`, `${problemText(err)}; the window stays open so the next poll retries it`);
     }
