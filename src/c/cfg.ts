@@ -17,38 +17,13 @@ import { branchFacts, edgeConstraint } from './conditions.ts';
 import type { EdgeConstraint } from './conditions.ts';
 import { statementEvents } from './events.ts';
 import type { CEvent } from './events.ts';
-import { compactText, declaredName, endLineOf, lineOf, namedChildren, statementChildren, unparenthesise } from './syntax.ts';
+import { compactText, endLineOf, lineOf, namedChildren, statementChildren } from './syntax.ts';
+import type { Cfg, CfgNode, CfgNodeKind } from './cfg-types.ts';
+import { hasStatementAfter, STATEMENT_TYPES, ternaryAssignment } from './cfg-shapes.ts';
+import type { TernaryAssignment } from './cfg-shapes.ts';
 
 export type { CEvent } from './events.ts';
-
-export type CfgNodeKind = 'entry' | 'exit' | 'statement' | 'branch' | 'loop-head' | 'label' | 'return' | 'guard-exit';
-
-export interface CfgNode {
-  id: number;
-  kind: CfgNodeKind;
-  line: number;
-  /** Statement or condition text, whitespace collapsed, for evidence. */
-  text: string;
-  events: CEvent[];
-  succ: CfgEdge[];
-}
-
-export interface CfgEdge {
-  to: number;
-  /** What is known on this edge (NULL tests, trylock results). */
-  facts: BranchFact[];
-  /** A loop's back edge: path enumeration takes each at most once. */
-  back: boolean;
-  /** The if-condition as atoms, for keeping correlated branches consistent. */
-  constraint?: EdgeConstraint;
-}
-
-export interface Cfg {
-  fn: CFunction;
-  nodes: CfgNode[];
-  entry: number;
-  exit: number;
-}
+export type { Cfg, CfgEdge, CfgNode, CfgNodeKind } from './cfg-types.ts';
 
 interface Pred {
   node: number;
@@ -444,50 +419,6 @@ class CfgBuilder {
   }
 }
 
-function hasStatementAfter(n: Node): boolean {
-  for (let x = n.nextNamedSibling; x; x = x.nextNamedSibling) {
-    if (x.type !== 'comment' && !(x.type === 'ERROR' && /^[\s}]*$/.test(x.text))) return true;
-  }
-  return false;
-}
-
-interface TernaryAssignment {
-  target: string;
-  condition: Node;
-  consequence: Node;
-  alternative: Node;
-}
-
-/** `x = c ? a : b;` or `T *x = c ? a : b;`, where the arms are what differ (map or not). */
-function ternaryAssignment(s: Node): TernaryAssignment | undefined {
-  let target: string | undefined;
-  let value: Node | null | undefined;
-  if (s.type === 'expression_statement') {
-    const e = namedChildren(s)[0];
-    if (e?.type !== 'assignment_expression' || e.children[1]?.type !== '=') return undefined;
-    const left = e.childForFieldName('left');
-    target = left ? compactText(left) : undefined;
-    value = e.childForFieldName('right');
-  } else if (s.type === 'declaration') {
-    const inits = namedChildren(s).filter((c) => c.type === 'init_declarator');
-    if (inits.length !== 1 || !inits[0]) return undefined;
-    target = declaredName(inits[0].childForFieldName('declarator'));
-    value = inits[0].childForFieldName('value');
-  }
-  const v = value ? unparenthesise(value) : undefined;
-  if (!target || v?.type !== 'conditional_expression') return undefined;
-  const condition = v.childForFieldName('condition');
-  const consequence = v.childForFieldName('consequence');
-  const alternative = v.childForFieldName('alternative');
-  if (!condition || !consequence || !alternative) return undefined;
-  return { target, condition, consequence, alternative };
-}
-
-const STATEMENT_TYPES = new Set([
-  'compound_statement', 'if_statement', 'while_statement', 'for_statement', 'do_statement', 'switch_statement',
-  'return_statement', 'break_statement', 'continue_statement', 'goto_statement', 'labeled_statement',
-  'expression_statement', 'declaration', 'ERROR',
-]);
 
 /** Builds the statement-level CFG of a function or fragment. */
 export function buildCfg(fn: CFunction): Cfg {
