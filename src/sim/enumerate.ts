@@ -170,6 +170,7 @@ export function enumerate(fe: FrontEnd, limits: Limits, visit: Visitor): number 
 function valuesMatch(tuple: readonly ThreadPath[], initial: ReadonlyMap<string, Value>): boolean {
   const writes = new Map<string, Value[]>();
   for (const [l, v] of initial) writes.set(l, [v]);
+  for (const p of tuple) for (const e of p.events) if (e.loc !== null && !writes.has(e.loc)) writes.set(e.loc, [0n]);
   for (const p of tuple) for (const e of p.events) if (e.kind === 'W' && e.loc !== null) {
     const l = writes.get(e.loc) ?? [];
     l.push(e.value);

@@ -46,8 +46,11 @@ export interface Candidate {
   readonly finalMemory: ReadonlyMap<string, Value>;
 }
 
-export function buildSkeleton(paths: readonly ThreadPath[], initial: ReadonlyMap<string, Value>): Skeleton {
+export function buildSkeleton(paths: readonly ThreadPath[], given: ReadonlyMap<string, Value>): Skeleton {
   const events: ExecEvent[] = [];
+  // Every location accessed has an initial write, 0 unless the test says otherwise.
+  const initial = new Map(given);
+  for (const p of paths) for (const e of p.events) if (e.loc !== null && !initial.has(e.loc)) initial.set(e.loc, 0n);
   for (const [loc, value] of initial) {
     events.push({
       id: events.length, thread: -1, poIndex: -1, isInit: true, kind: 'W', loc, value,

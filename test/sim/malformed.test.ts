@@ -14,7 +14,8 @@ const POSITIONED = /^[^:\n]+:[0-9]+:[0-9]+: \S/;
 function attempt(file: string, text: string): string | null {
   try {
     const t = parseLitmus(file, text);
-    simulate(t, { model: t.arch === 'C' ? 'lkmm' : 'sc', variant: [], maxCandidates: 3000, maxEvents: 200 });
+    const variant = (t.info.get('Variant') ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+    simulate(t, { model: t.arch === 'C' ? 'lkmm' : 'aarch64', variant, maxCandidates: 3000, maxEvents: 200 });
     return null;
   } catch (err) {
     assert.ok(err instanceof LitmusError, `not a LitmusError: ${err instanceof Error ? err.stack : String(err)}`);
@@ -23,7 +24,8 @@ function attempt(file: string, text: string): string | null {
   }
 }
 
-const SEEDS = ['MP+polocks.litmus', 'PT+rcuwalker+syncrcu-free.litmus', 'C-WWC+o+o-data-o+o-addr-o.litmus', 'ptdump.litmus', 'dep+plain.litmus'];
+const SEEDS = ['MP+polocks.litmus', 'PT+rcuwalker+syncrcu-free.litmus', 'C-WWC+o+o-data-o+o-addr-o.litmus', 'ptdump.litmus', 'dep+plain.litmus',
+  'coFF+cachesync.litmus', 'MP+rel+CASacq-ok.litmus', 'UDF+2FH.litmus', 'S02.litmus'];
 
 test('every truncation of corpus tests errors with a position or runs', () => {
   for (const f of SEEDS) {
@@ -32,7 +34,8 @@ test('every truncation of corpus tests errors with a position or runs', () => {
   }
 });
 
-const FRAGMENTS = ['(', ')', '{', '}', ';', '*', '(*', '*)', '/*', '"', 'exists', '~', '/\\', '\\/', 'P1', 'P0(int *x)', '0:r0', '=', '&', ',', '|', 'x', '1', '-', '\n', 'READ_ONCE(', 'spin_lock(', 'if (', 'label:"', '[', ']'];
+const FRAGMENTS = ['(', ')', '{', '}', ';', '*', '(*', '*)', '/*', '"', 'exists', '~', '/\\', '\\/', 'P1', 'P0(int *x)', '0:r0', '=', '&', ',', '|', 'x', '1', '-', '\n', 'READ_ONCE(', 'spin_lock(', 'if (', 'label:"', '[', ']',
+  'B L0', 'X1', 'W2', '#1', 'CAS', 'BLR X0', 'RET', 'L0:', 'instr:"NOP"', 'P0:L0', 'ERET', 'UDF #0', 'DC CVAU,', 'B .+4'];
 
 test('random edits of corpus tests error with a position or run', () => {
   for (const f of SEEDS) {
