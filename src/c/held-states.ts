@@ -8,7 +8,7 @@ import { nullFactOf } from './conditions.ts';
 import type { Atom, BranchFact } from './conditions.ts';
 import { callEvents } from './events.ts';
 import type { CEvent } from './events.ts';
-import { effectsOfCall, ptlVariablesOf } from './resources.ts';
+import { effectsOfCall, PAIRED_CALLS, ptlVariablesOf } from './resources.ts';
 import type { EffectContext, PairedCallSpec, Resource } from './resources.ts';
 
 /** One acquisition still held. */
@@ -180,7 +180,13 @@ function withoutPending(h: Hold): Hold {
   return rest;
 }
 
-function applyEdge(state: HeldState, facts: readonly BranchFact[]): HeldState {
+/**
+ * `tested` names the trylocks (callee@line) whose result some edge of this
+ * node knows. On an edge that does not know it (`if (a && spin_trylock(l))`
+ * taken false) the lock may not be held: dropped. A trylock no branch tests
+ * at all (`locked = spin_trylock(l);`) is taken to have succeeded.
+ */
+function applyEdge(state: HeldState, facts: readonly BranchFact[], tested: ReadonlySet<string>): HeldState {
   let holds = state.holds.filter((h) => {
     for (const f of facts) {
       if (f.kind === 'null' && f.isNull && h.owners.includes(f.variable)) return false;
@@ -188,9 +194,8 @@ function applyEdge(state: HeldState, facts: readonly BranchFact[]): HeldState {
         return h.pending.when === 'nonzero' ? f.nonZero : !f.nonZero;
       }
     }
-    return true;
+    return !(h.pending && tested.has(`${h.pending.callee}@${h.pending.line}`));
   });
-  // A trylock whose result no branch tested is taken to have succeeded.
   if (holds.some((h) => h.pending)) holds = holds.map((h) => (h.pending ? withoutPending(h) : h));
   return holds.length === state.holds.length && holds.every((h, i) => h === state.holds[i]) ? state : { ...state, holds };
 }
@@ -210,7 +215,10 @@ function correlatedAtoms(cfg: Cfg): Set<string> {
     const texts = new Set(n.succ.flatMap((e) => e.constraint?.atoms.map((a) => a.text) ?? []));
     for (const t of texts) count.set(t, (count.get(t) ?? 0) + 1);
   }
-  return new Set([...count].filter(([, n]) => n > 1).map(([t]) => t));
+  // A test that itself takes or drops something (`spin_trylock(ptl)`) is not
+  // the same fact twice: each evaluation may come out differently.
+  const effectful = (t: string): boolean => [...t.matchAll(/([A-Za-z_]\w*)\s*\(/g)].some((m) => m[1] !== undefined && m[1] in PAIRED_CALLS);
+  return new Set([...count].filter(([t, n]) => n > 1 && !effectful(t)).map(([t]) => t));
 }
 
 interface Visit {
@@ -281,9 +289,10 @@ export function analyseHeldStates(cfg: Cfg, options: HeldStateOptions = {}): Hel
         state = forget(state, ev.target);
       }
     });
+    const tested = new Set(node.succ.flatMap((e) => e.facts.flatMap((f) => (f.kind === 'call-result' ? [`${f.callee}@${f.line}`] : []))));
     for (const e of node.succ) {
       const c = applyConstraint(state, e, correlated);
-      if (c) enqueue(e.to, applyEdge(c.state, c.facts), item);
+      if (c) enqueue(e.to, applyEdge(c.state, c.facts, tested), item);
     }
   }
 

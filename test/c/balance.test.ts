@@ -184,3 +184,14 @@ test('releases match the lock they name: spin_unlock(pml) drops pmd_lock, not th
   assert.ok(frag);
   assert.deepEqual(brief(checkBalance(buildCfg(frag), { resources: ['ptl'] })), ['leak ptl spin_lock_nested@3 exit@6']);
 });
+
+test('a trylock behind && is not held on the edge where the condition failed', async () => {
+  // The vmscan walk_pte_range() shape of "[PATCH 12/14] mm: multi-gen LRU:
+  // walk_pte_range() use pte_offset_map_maywrite_nolock()" with its two tests
+  // folded into one condition (adapted).
+  const frag = extractFragment(
+    await parseText(['\tif (pte && spin_trylock(ptl)) {', '\t\twalk_ptes(pte);', '\t\tspin_unlock(ptl);', '\t}', '\treturn false;', ''].join('\n')),
+  );
+  assert.ok(frag);
+  assert.deepEqual(brief(checkBalance(buildCfg(frag), { resources: ['ptl'] })), []);
+});
