@@ -16,8 +16,8 @@ export type Decision =
    * (or file) line, `testLine:col` the place in the test as herd7 would say.
    */
   | { kind: 'unreadable'; line: number; testLine: number; col: number; detail: string; text: string }
-  /** Cut short: no post-condition before the text stopped. */
-  | { kind: 'truncated'; lastLine: number; text: string }
+  /** Cut short: no post-condition before the text stopped (and what the parser said). */
+  | { kind: 'truncated'; lastLine: number; parseError?: { testLine: number; col: number; detail: string }; text: string }
   | { kind: 'unsupported'; detail: string; text: string }
   /** The budget ran out before the verdict was known. */
   | { kind: 'undecided'; detail: string; candidates: number; test: LitmusTest; model: ModelName; variant: string[]; text: string };
@@ -83,7 +83,9 @@ export function decideLitmus(found: FoundLitmus, label: string, maxCandidates: n
     return { kind: 'unreadable', line: found.lineMap[0] ?? 1, testLine: 1, col: 1, detail: `parser failed: ${err instanceof Error ? err.message : String(err)}`, text };
   }
   if (parsed instanceof LitmusError) {
-    if (!found.complete) return { kind: 'truncated', lastLine: found.lineMap.at(-1) ?? 1, text };
+    if (!found.complete) {
+      return { kind: 'truncated', lastLine: found.lineMap.at(-1) ?? 1, parseError: { testLine: parsed.line, col: parsed.col, detail: parsed.detail }, text };
+    }
     return { kind: 'unreadable', line: bodyLine(found, parsed.line), testLine: parsed.line, col: parsed.col, detail: parsed.detail, text };
   }
   if (!found.complete) return { kind: 'truncated', lastLine: found.lineMap.at(-1) ?? 1, text };

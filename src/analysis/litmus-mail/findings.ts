@@ -125,18 +125,20 @@ function verdictOf(d: Decision & { kind: 'decided' }, claim: Claim | null, what:
   };
 }
 
-function noteOf(d: Exclude<Decision, { kind: 'decided' }>, what: string): { title: string; explanation: string } {
+function noteOf(d: Exclude<Decision, { kind: 'decided' }>, what: string, lineOf: string): { title: string; explanation: string } {
   switch (d.kind) {
     case 'unreadable':
       return {
         title: 'litmus test could not be read',
         explanation: `Thank you for ${what}. Our simulator could not read it: ${d.testLine}:${d.col}: ${d.detail} ` +
-          `(line ${d.line} of the mail). herd7 may read it differently; if it does, this is a limit of ours, not of the test`,
+          `(line ${d.line} of ${lineOf}). herd7 may read it differently; if it does, this is a limit of ours, not of the test`,
       };
     case 'truncated':
       return {
         title: 'litmus test seems cut short',
-        explanation: `${cap(what)} stops at line ${d.lastLine} before an exists, ~exists or forall condition is complete, so it was not run`,
+        explanation: `${cap(what)} stops at line ${d.lastLine} before an exists, ~exists or forall condition is complete` +
+          `${d.parseError ? ` (the parser says ${d.parseError.testLine}:${d.parseError.col}: ${d.parseError.detail})` : ''}, so it was not run. ` +
+          'If the mail was cut, a complete copy will be run',
       };
     case 'unsupported':
       return { title: 'litmus test not run', explanation: `${cap(what)} was not run: ${d.detail}` };
@@ -174,8 +176,10 @@ export function litmusFinding(input: LitmusFindingInput): Finding {
   };
   const endLine = place.endLine !== place.line ? { endLine: place.endLine } : {};
   if (d.kind !== 'decided') {
-    const note = noteOf(d, what);
-    return { ...base, ...endLine, severity: 'info', title: note.title, explanation: note.explanation };
+    const note = noteOf(d, what, place.file.startsWith('mid:') ? 'the mail' : place.file);
+    // A parse error points at its own line, where an editor should jump.
+    const at = d.kind === 'unreadable' ? { line: d.line } : endLine;
+    return { ...base, ...at, severity: 'info', title: note.title, explanation: note.explanation };
   }
   const v = verdictOf(d, input.claim, cap(what));
   const witness = v.witness ? interleaving(d.result).join('\n') : '';
