@@ -102,9 +102,10 @@ export class SqlStore implements Store {
 
   async watchedThreads(list: string, limit: number): Promise<string[]> {
     const rows = await this.db.all(
-      'SELECT thread_root, MAX(seen_at) AS t FROM messages WHERE list = ? AND series_id IS NOT NULL AND thread_root IS NOT NULL GROUP BY thread_root ORDER BY t DESC, thread_root LIMIT ?',
+      'SELECT thread_root, MIN(message_id) AS member, MAX(seen_at) AS t FROM messages WHERE list = ? AND series_id IS NOT NULL AND thread_root IS NOT NULL GROUP BY thread_root ORDER BY t DESC, thread_root LIMIT ?',
       [list, limit]);
-    return rows.map((r) => String(r.thread_root));
+    // A member the archive has: the root itself may never have reached it.
+    return rows.map((r) => String(r.member));
   }
 
   async threadsWith(noReview: string): Promise<string[]> {

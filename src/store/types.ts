@@ -114,7 +114,11 @@ export interface Store {
   parsedPatches(list?: string): Promise<string[]>;
   /** Parsed JSON of the given messages, in the order asked, skipping unknown ones. */
   parsedMessages(messageIds: string[]): Promise<string[]>;
-  /** Thread roots of the list's messages that belong to an analysed series, newest first. */
+  /**
+   * One stored member of each thread of the list that holds an analysed
+   * series version, newest thread first: fetching a member's thread gets
+   * the whole thread even when its root never reached the archive.
+   */
   watchedThreads(list: string, limit: number): Promise<string[]>;
   /** Thread roots where a never-review mail of this reason was seen (e.g. applied). */
   threadsWith(noReview: string): Promise<string[]>;
