@@ -55,6 +55,38 @@ export async function runAnalysisJobs(deps: WorkerDeps): Promise<AnalysisRunRepo
   return report;
 }
 
+/**
+ * The reply policy that needs the store: only on lists where replies are
+ * allowed (`reply.lists`, empty for all), at most `reply.maxPerThread` bot
+ * replies in a thread and `reply.maxPerDay` in 24 hours. A reply held back
+ * is logged, not queued for later: a late bot mail is worse than none.
+ */
+async function applyReplyCaps<R extends { inReplyTo: string; messageId: string }>(replies: R[], deps: WorkerDeps, now: number): Promise<R[]> {
+  const { store, config, log } = deps;
+  const kept: R[] = [];
+  let today = (await store.replyCounts('', now - 86_400_000)).since;
+  for (const r of replies) {
+    const entry = await store.ledger(r.inReplyTo);
+    if (config.reply.lists.length && entry && !config.reply.lists.includes(entry.list)) {
+      log('info', 'reply.held', { inReplyTo: r.inReplyTo, reason: `list ${entry.list} is not in reply.lists` });
+      continue;
+    }
+    const { inThread } = await store.replyCounts(r.inReplyTo, now - 86_400_000);
+    const plannedHere = kept.length;
+    if (inThread + plannedHere >= config.reply.maxPerThread) {
+      log('info', 'reply.held', { inReplyTo: r.inReplyTo, reason: `reply.maxPerThread (${config.reply.maxPerThread}) reached` });
+      continue;
+    }
+    if (today >= config.reply.maxPerDay) {
+      log('warn', 'reply.held', { inReplyTo: r.inReplyTo, reason: `reply.maxPerDay (${config.reply.maxPerDay}) reached` });
+      continue;
+    }
+    today++;
+    kept.push(r);
+  }
+  return kept;
+}
+
 async function analyseJob(job: AnalysisJob, deps: WorkerDeps, date: Date) {
   const { store, config } = deps;
   const messages = (await store.parsedMessages(job.messageIds)).map((j) => JSON.parse(j) as MailMessage);
@@ -79,10 +111,12 @@ async function analyseJob(job: AnalysisJob, deps: WorkerDeps, date: Date) {
     series, version, revision: job.revision, findings: result.findings, previous, rules: result.rules,
     analysedAgainst: describeBase(version, config.analysis.kernelTree),
   }, replyPolicyFrom(config), replyOptionsFrom(config, date)) : [];
-  const summary = `${result.findings.length} finding(s) on ${version.patches.length} patch(es); ${replies.length} reply(ies) planned`;
+  const kept = await applyReplyCaps(replies, deps, date.getTime());
+  const summary = `${result.findings.length} finding(s) on ${version.patches.length} patch(es); ${kept.length} reply(ies) planned` +
+    (kept.length < replies.length ? ` (${replies.length - kept.length} held back by reply caps or list policy)` : '');
   return {
     summary, findings,
-    replies: replies.map((r) => ({
+    replies: kept.map((r) => ({
       messageId: r.messageId, inReplyTo: r.inReplyTo, rfc822: r.rfc822,
       notBefore: date.getTime() + config.reply.embargoMinutes * 60_000,
     })),

@@ -212,6 +212,14 @@ export class SqlStore implements Store {
     return (await this.db.all('SELECT * FROM replies ORDER BY id')).map(toReply);
   }
 
+  async replyCounts(messageId: string, sinceMs: number): Promise<{ inThread: number; since: number }> {
+    const inThread = await this.db.all(
+      `SELECT COUNT(*) AS n FROM replies r JOIN messages m ON m.message_id = r.in_reply_to
+       WHERE m.thread_root = (SELECT thread_root FROM messages WHERE message_id = ?)`, [messageId]);
+    const since = await this.db.all('SELECT COUNT(*) AS n FROM replies WHERE created_at >= ?', [sinceMs]);
+    return { inThread: num(inThread[0]?.n ?? 0), since: num(since[0]?.n ?? 0) };
+  }
+
   async acquireLease(name: string, holder: string, ttlMs: number, now = Date.now()): Promise<boolean> {
     return this.db.tx(async (q) => {
       const r = await q.run(

@@ -155,6 +155,8 @@ export interface Store {
   /** Records a failed attempt: retried at `retryAt`, or failed for good when undefined. */
   markReplyAttemptFailed(id: number, error: string, retryAt: number | undefined): Promise<void>;
   replies(): Promise<ReplyRow[]>;
+  /** Replies planned so far into the thread of `messageId`, and since `sinceMs` overall (caps). */
+  replyCounts(messageId: string, sinceMs: number): Promise<{ inThread: number; since: number }>;
 
   /** A named lease (one poller per list): true when `holder` has it until now+ttl. */
   acquireLease(name: string, holder: string, ttlMs: number, now?: number): Promise<boolean>;

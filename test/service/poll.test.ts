@@ -18,13 +18,13 @@ import { fixture, threadDir } from '../helpers/fixtures.ts';
 const dir = mkdtempSync(join(tmpdir(), 'ptbot-poll-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function setup(name: string, listDir: string) {
+function setup(name: string, listDir: string, extra: string[] = []) {
   const cfgPath = join(dir, `${name}.yaml`);
   writeFileSync(cfgPath, [
     'lists:', `  - name: linux-mm`, `    files: ${listDir}`,
     'analysis:', '  completeWaitMinutes: 0',
     'store:', `  sqlitePath: ${join(dir, name, 'state.sqlite')}`,
-    'reply:', `  outboxDir: ${join(dir, name, 'outbox')}`, '',
+    'reply:', `  outboxDir: ${join(dir, name, 'outbox')}`, ...extra, '',
   ].join('\n'));
   const cfg = loadConfig({ file: cfgPath, env: {} });
   assert.ok(cfg.ok, JSON.stringify(!cfg.ok && cfg.problems));
@@ -85,4 +85,19 @@ test('poll: commit notifications and applied series are not reviewed', async () 
   const tip = (await store.query("SELECT no_review FROM messages WHERE message_id LIKE '%tip-bot2%'"))[0]?.no_review;
   assert.equal(tip, 'commit-notification');
   await store.close();
+});
+
+test('poll: reply caps and list policy hold replies back', async () => {
+  const listDir = join(dir, 'inbox-caps');
+  mkdirSync(listDir);
+  copyFileSync(fixture('lore', 'bugs', 'x86_free_pmd_pte_page_no_tlb_purge', 'introducing.patch'), join(listDir, '0000-x86.patch'));
+  const elsewhere = setup('caps-lists', listDir, ['  lists: [linux-arm-kernel]']);
+  const r1 = await elsewhere.poll();
+  assert.equal(r1.analysis.done, 1);
+  assert.equal(r1.analysis.replies, 0, 'linux-mm is not a list the bot may reply on');
+  await elsewhere.store.close();
+  const capped = setup('caps-day', listDir, ['  maxPerDay: 1']);
+  const r2 = await capped.poll();
+  assert.equal(r2.analysis.replies, 1);
+  await capped.store.close();
 });
