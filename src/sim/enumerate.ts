@@ -236,9 +236,9 @@ function locationChoices(sk: Skeleton, l: string, budget: Budget): LocationChoic
   const before = reads.map((r) => (writesByThread.get(r.thread) ?? []).filter((w) => sk.events[w]!.poIndex < r.poIndex));
   const after = reads.map((r) => (writesByThread.get(r.thread) ?? []).filter((w) => sk.events[w]!.poIndex > r.poIndex));
   const rmwWrite = reads.map((r) => { const ws = [...sk.rmw.row(r.id)]; return ws.length > 0 ? ws[0]! : -1; });
-  // Instruction fetches are implicit reads: internal visibility does not bind them.
-  const implicit = reads.map((r) => r.tags.has('Instr'));
-  const graph = new LocationGraph(sk, evs.filter((e) => !e.tags.has('Instr')).map((e) => e.id));
+  // Instruction fetches and translation-table walks are implicit reads: internal visibility does not bind them.
+  const implicit = reads.map((r) => r.tags.has('Instr') || r.tags.has('TTD'));
+  const graph = new LocationGraph(sk, evs.filter((e) => !e.tags.has('Instr') && !e.tags.has('TTD')).map((e) => e.id));
   const out: LocationChoice[] = [];
   const chains = [...writesByThread.values()];
   const coPos = new Int32Array(sk.n);

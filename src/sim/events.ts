@@ -29,6 +29,8 @@ export interface ThreadEvent {
   readonly pos: Pos;
   /** AArch64 with instruction fetch: the index of the fetch that read this instruction. */
   readonly fetch?: number;
+  /** AArch64 with translation (vmsa): the index of the translation-table read this access used. */
+  readonly ttd?: number;
 }
 
 export interface PathFault {

@@ -3,7 +3,7 @@
 // along a path.
 import type { FrontEnd } from './enumerate.ts';
 import { initialMemory } from './front-c.ts';
-import { A64_MNEMONICS, codeLocation, instructionValue, runA64Thread } from './sem/aarch64.ts';
+import { A64_MNEMONICS, codeLocation, instructionValue, isVirtual, runA64Thread } from './sem/aarch64.ts';
 import { LitmusError } from './source.ts';
 import type { LitmusTest, Value } from './types.ts';
 
@@ -21,7 +21,27 @@ function initLabels(test: LitmusTest): Map<number, Set<string>> {
   return out;
 }
 
-export function a64FrontEnd(test: LitmusTest, ifetch: boolean): FrontEnd {
+/**
+ * Variant=vmsa: each virtual address x has a page-table entry pte_x, by
+ * default mapping it to its own page phy_x, which holds x's initial value.
+ * Virtual addresses themselves are not memory.
+ */
+function vmsaMemory(initial: Map<string, Value>): void {
+  const isDescriptor = (v: Value | undefined): boolean => typeof v === 'string' && v.startsWith('(');
+  const vas = new Set<string>();
+  for (const k of initial.keys()) {
+    if (isVirtual(k)) vas.add(k);
+    else if (k.startsWith('pte_')) vas.add(k.slice(4));
+  }
+  for (const va of vas) {
+    const value = initial.get(va) ?? 0n;
+    if (!initial.has(`phy_${va}`)) initial.set(`phy_${va}`, value);
+    if (!isDescriptor(initial.get(`pte_${va}`))) initial.set(`pte_${va}`, `(oa:phy_${va})`);
+    initial.delete(va);
+  }
+}
+
+export function a64FrontEnd(test: LitmusTest, ifetch: boolean, vmsa = false): FrontEnd {
   for (const t of test.a64Threads) {
     for (const ins of t.code) {
       if (!A64_MNEMONICS.has(ins.mnemonic) && !/^B\.[A-Z]{2}$/.test(ins.mnemonic)) {
@@ -30,6 +50,7 @@ export function a64FrontEnd(test: LitmusTest, ifetch: boolean): FrontEnd {
     }
   }
   const initial = initialMemory(test, []);
+  if (vmsa) vmsaMemory(initial);
   const exposed = ifetch ? initLabels(test) : new Map<number, Set<string>>();
   if (ifetch) {
     // Code locations that are fetched or read hold their instruction initially.
@@ -58,7 +79,7 @@ export function a64FrontEnd(test: LitmusTest, ifetch: boolean): FrontEnd {
     threadCount: threads.length,
     initial,
     runThread: (t, universe, choose) => runA64Thread({
-      thread: threads[t]!, program: test.a64Threads, initRegs: initRegs[t]!, universe, exposed, handler: handlers.get(t) ?? null,
+      thread: threads[t]!, program: test.a64Threads, initRegs: initRegs[t]!, universe, exposed, handler: handlers.get(t) ?? null, vmsa,
     }, choose),
   };
 }

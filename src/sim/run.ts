@@ -46,7 +46,7 @@ export interface SimResult {
   readonly variant: readonly string[];
   /** Observed locations in herd's printing order. */
   readonly observed: readonly RLoc[];
-  /** Fault atoms of the condition; each state ends with their truth (1n/0n). */
+  /** Fault atoms of the condition; each state ends with the matching exception, or 0n. */
   readonly faults: readonly string[];
   /** Distinct final states, sorted as herd sorts them. */
   readonly states: readonly (readonly Value[])[];
@@ -86,10 +86,9 @@ function frontEndOf(test: LitmusTest, opts: SimOptions): FrontEnd {
     return cFrontEnd(test);
   }
   if (opts.model === 'lkmm') throw new LitmusError(test.file, 1, 1, 'the lkmm model needs a C test');
-  if (opts.variant.some((v) => /^(vmsa|kvm)$/i.test(v))) {
-    throw new LitmusError(test.file, 1, 1, 'translation tables (Variant=vmsa) are not supported yet');
-  }
-  return a64FrontEnd(test, isIfetch(opts));
+  const vmsa = opts.variant.some((v) => /^(vmsa|kvm)$/i.test(v));
+  if (vmsa && isIfetch(opts)) throw new LitmusError(test.file, 1, 1, 'combining vmsa and ifetch is not supported (as in herd7)');
+  return a64FrontEnd(test, isIfetch(opts), vmsa);
 }
 
 /** herd's order: registers by thread then name (AArch64 by number), then memory by name. */
@@ -116,7 +115,7 @@ type Valuation = (loc: RLoc) => Value;
 
 function valuation(test: LitmusTest, fe: FrontEnd, c: Candidate): Valuation {
   return (loc) => {
-    if (loc.kind === 'mem' && loc.name.startsWith('fault(')) return faultHolds(c, loc.name.slice(6, -1)) ? 1n : 0n;
+    if (loc.kind === 'mem' && loc.name.startsWith('fault(')) return faultMatching(c, loc.name.slice(6, -1)) ?? 0n;
     if (loc.kind === 'mem') return c.finalMemory.get(loc.name) ?? fe.initial.get(loc.name) ?? 0n;
     const p = c.sk.paths[loc.thread];
     const v = p?.regs.get(loc.reg);
@@ -135,7 +134,7 @@ export function evalProp(p: Prop, val: Valuation): boolean {
     case 'and': return p.props.every((q) => evalProp(q, val));
     case 'or': return p.props.some((q) => evalProp(q, val));
     case 'implies': return !evalProp(p.left, val) || evalProp(p.right, val);
-    case 'fault': return val({ kind: 'mem', name: `fault(${p.text})` }) === 1n;
+    case 'fault': return val({ kind: 'mem', name: `fault(${p.text})` }) !== 0n;
   }
 }
 
@@ -149,16 +148,16 @@ export function faultAtoms(p: Prop | null, out: string[] = []): string[] {
   return out;
 }
 
-/** Does an execution's exception list satisfy the atom `P0:L0[,x][,Type]`? */
-function faultHolds(c: Candidate, atom: string): boolean {
+/** The exception of an execution that satisfies the atom `P0:L0[,x][,Type]`, if any. */
+function faultMatching(c: Candidate, atom: string): string | null {
   const [where, ...rest] = atom.split(',');
-  const m = /^P([0-9]+):(.*)$/.exec(where ?? '');
-  if (m === null) return false;
-  const type = rest[rest.length - 1];
-  return c.sk.paths.some((p) => (p.exceptions ?? []).some((e) => {
-    const [ew, ...er] = e.split(',');
-    return ew === where && (type === undefined || er.includes(type));
-  }));
+  for (const p of c.sk.paths) {
+    for (const e of p.exceptions ?? []) {
+      const [ew, ...er] = e.split(',');
+      if (ew === where && rest.every((r) => er.includes(r))) return e;
+    }
+  }
+  return null;
 }
 
 export function simulate(test: LitmusTest, opts: SimOptions): SimResult {

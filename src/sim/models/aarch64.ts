@@ -23,6 +23,11 @@ interface Static {
   readonly icPairs: readonly (readonly [number, number])[];
   /** (DC, write) pairs of one line. */
   readonly dcPairs: readonly (readonly [number, number])[];
+  /** (TLBI, walk) pairs of one entry, and what a completed TLBI orders. */
+  readonly tlbiPairs: readonly (readonly [number, number])[];
+  readonly tlbiDsbPo: Relation;
+  readonly TTD: EventSet;
+  readonly trib: Relation;
   readonly flags: readonly string[];
   readonly dic: boolean;
   readonly idc: boolean;
@@ -45,12 +50,15 @@ function prepareStatic(sk: Skeleton, cacheType: readonly string[], build: HerdBu
   // Context-synchronisation events: ISB, exception entry and return.
   const ISB = t('ISB').union(t('EXC-ENTRY')).union(t('EXC-RET'));
   const Fetch = t('Instr');
-  const Exp = M.minus(Fetch);
-  const ExpR = sk.R.minus(Fetch);
+  const TTD = t('TTD');
+  const Imp = Fetch.union(TTD);
+  const Exp = M.minus(Imp);
+  const ExpR = sk.R.minus(Imp);
   const ExpW = sk.W;
   const DC = t('DC.CVAU');
   const IC = t('IC');
   const notFetch = EventSet.all(n).minus(Fetch);
+  const notImp = EventSet.all(n).minus(Imp);
   const A = t('A').inter(Exp), Q = t('Q').inter(Exp), L = t('L').inter(Exp);
   const NoRet = t('NoRet');
   const poLocExp = po.inter(loc).restrict(Exp, Exp);
@@ -61,13 +69,17 @@ function prepareStatic(sk: Skeleton, cacheType: readonly string[], build: HerdBu
   // f-ib: a fetch before the events of the instruction it fetched.
   const fib = new Relation(n);
   for (const e of events) if (e.fetch !== undefined) fib.add(e.id - e.poIndex + e.fetch, e.id);
+  // tr-ib: a translation-table walk before the access that uses it.
+  const trib = new Relation(n);
+  for (const e of events) if (e.ttd !== undefined) trib.add(e.id - e.poIndex + e.ttd, e.id);
 
   const lwfs = poLocExp.restrict(Exp, ExpW);
   const fob = po.restrict(Fetch, notFetch);
-  const dsbOb = po.restrict(M.union(DC).union(IC), dsbFull).seq(po).restrict(null, notFetch)
-    .union(po.restrict(ExpR.minus(NoRet), dsbLd).seq(po).restrict(null, notFetch), po.restrict(ExpW, dsbSt).seq(po).restrict(null, notFetch));
+  const dsbOb = po.restrict(M.union(DC).union(IC), dsbFull).seq(po).restrict(null, notImp)
+    .union(po.restrict(ExpR.minus(NoRet), dsbLd).seq(po).restrict(null, notImp), po.restrict(ExpW, dsbSt).seq(po).restrict(null, notImp));
   const cseOb = ctrl.restrict(ExpR, ISB).seq(po)
-    .union(Relation.seqAll(addr.restrict(ExpR, Exp), po.restrict(null, ISB), po), dsbOb.restrict(null, ISB).seq(po), fib.restrict(Fetch, ISB).seq(po));
+    .union(Relation.seqAll(addr.restrict(ExpR, Exp), po.restrict(null, ISB), po), dsbOb.restrict(null, ISB).seq(po), fib.restrict(Fetch, ISB).seq(po),
+      trib.restrict(TTD, ISB).seq(po), Relation.seqAll(trib, po.restrict(null, ISB), po));
   const dob = addr.union(data, ctrl.restrict(null, ExpW.union(DC).union(IC)), Relation.seqAll(addr.restrict(null, Exp), po.restrict(null, ExpW)),
     Relation.seqAll(addr.restrict(null, Exp), lrs), Relation.seqAll(data.restrict(null, Exp), lrs), addr.restrict(ExpR, DC.union(IC)));
   const aob = rmw.restrict(Exp, Exp).union(Relation.seqAll(rmw, lrs).restrict(null, A.union(Q)));
@@ -83,13 +95,20 @@ function prepareStatic(sk: Skeleton, cacheType: readonly string[], build: HerdBu
   );
   const scl = loc;
   const poSclOb = po.inter(scl).restrict(Exp.union(DC), DC).union(po.inter(scl).restrict(DC, Exp));
-  const lob = fib.union(fob, poSclOb, dsbOb, cseOb, lwfs, dob, aob, bob).plus();
+  const ttdOb = trib.seq(po.restrict(null, ExpW)).union(po.inter(loc).restrict(TTD, sk.W));
+  const lob = fib.union(fob, poSclOb, dsbOb, cseOb, lwfs, dob, aob, bob, trib, ttdOb).plus();
 
   // Cache maintenance against fetches and writes of the same line.
   const completedIC = IC.inter(po.restrict(null, dsbFull).domain());
   const icPairs: [number, number][] = [];
   for (const ic of completedIC.members()) for (const f of Fetch.members()) {
     if (events[ic]!.loc === null || events[ic]!.loc === events[f]!.loc) icPairs.push([ic, f]);
+  }
+  // TLB maintenance against walks of the same entry, TLBI completed by a later DSB.
+  const completedTLBI = t('TLBI').inter(po.restrict(null, dsbFull).domain());
+  const tlbiPairs: [number, number][] = [];
+  for (const ti of completedTLBI.members()) for (const w of TTD.members()) {
+    if (events[ti]!.loc === null || events[ti]!.loc === events[w]!.loc) tlbiPairs.push([ti, w]);
   }
   const dcPairs: [number, number][] = [];
   for (const dc of DC.members()) for (const w of ExpW.members()) if (events[dc]!.loc === events[w]!.loc) dcPairs.push([dc, w]);
@@ -108,6 +127,7 @@ function prepareStatic(sk: Skeleton, cacheType: readonly string[], build: HerdBu
   return {
     sk, Exp, ExpR, ExpW, Fetch, poLocExp, lob, dsbFull,
     icDsbPo: po.restrict(IC, dsbFull).seq(po).restrict(null, notFetch),
+    tlbiDsbPo: po.restrict(t('TLBI'), dsbFull).seq(po), TTD, trib, tlbiPairs,
     icPairs, dcPairs, flags, dic: cacheType.includes('DIC'), idc: cacheType.includes('IDC'),
   };
 }
@@ -115,6 +135,7 @@ function prepareStatic(sk: Skeleton, cacheType: readonly string[], build: HerdBu
 interface Orientation {
   readonly icAfter: Relation;
   readonly dcAfter: Relation;
+  readonly tlbiAfter: Relation;
 }
 
 /** Every orientation of the IC/fetch and DC/write pairs that lob does not fix. */
@@ -132,15 +153,17 @@ function* orientations(s: Static): Generator<Orientation> {
   };
   const ic = fixed(s.icPairs, (a, b) => s.lob.has(a, b));
   const dc = fixed(s.dcPairs, (a, b) => s.lob.has(a, b) || (s.sk.events[a]!.isInit && !s.sk.events[b]!.isInit));
-  const free = [...ic.free.map((p) => ['ic', p] as const), ...dc.free.map((p) => ['dc', p] as const)];
+  const tl = fixed(s.tlbiPairs, (a, b) => s.lob.has(a, b));
+  const free = [...ic.free.map((p) => ['ic', p] as const), ...dc.free.map((p) => ['dc', p] as const), ...tl.free.map((p) => ['tlbi', p] as const)];
   for (let mask = 0; mask < 1 << free.length; mask++) {
     const icAfter = Relation.fromPairs(n, ic.forced);
     const dcAfter = Relation.fromPairs(n, dc.forced);
+    const tlbiAfter = Relation.fromPairs(n, tl.forced);
     free.forEach(([kind, [a, b]], k) => {
-      const r = kind === 'ic' ? icAfter : dcAfter;
+      const r = kind === 'ic' ? icAfter : kind === 'dc' ? dcAfter : tlbiAfter;
       if ((mask >> k) & 1) r.add(b, a); else r.add(a, b);
     });
-    yield { icAfter, dcAfter };
+    yield { icAfter, dcAfter, tlbiAfter };
   }
 }
 
@@ -153,7 +176,7 @@ function evaluate(s: Static, c: Candidate, detail: boolean): Verdict & { ob: Rel
   const caExt = ca.inter(ext);
   const expHazOb = s.poLocExp.restrict(s.ExpR, s.ExpR).seq(caExt.restrict(null, s.ExpW));
   const expObs = rf.inter(ext).union(caExt).restrict(s.Exp, s.Exp);
-  const base = s.lob.union(expHazOb, expObs, rf.restrict(null, s.Fetch));
+  const base = s.lob.union(expHazOb, expObs, rf.restrict(null, s.Fetch), rf.restrict(null, s.TTD));
   const fail = (failed: string, culprit: Relation, ob: Relation): Verdict & { ob: Relation } => ({ ok: false, failed, culprit: detail ? culprit : null, flags: [], ob });
   const rfi = rf.inter(sk.int);
   const caInt = ca.inter(sk.int);
@@ -163,7 +186,7 @@ function evaluate(s: Static, c: Candidate, detail: boolean): Verdict & { ob: Rel
   if (!coWW.irreflexive()) return fail('coWW-Exp', coWW, base);
   const coWR = s.poLocExp.restrict(s.ExpW, s.ExpR).seq(caInt);
   if (!coWR.irreflexive()) return fail('coWR-Exp', coWR, base);
-  if (s.icPairs.length === 0 && s.dcPairs.length === 0 && !s.dic) {
+  if (s.icPairs.length === 0 && s.dcPairs.length === 0 && s.tlbiPairs.length === 0 && !s.dic) {
     const ob = base.plus();
     if (!ob.irreflexive()) return fail('external', ob, ob);
     return { ok: true, failed: null, culprit: null, flags: s.flags, ob };
@@ -172,7 +195,7 @@ function evaluate(s: Static, c: Candidate, detail: boolean): Verdict & { ob: Rel
   let firstOb: Relation | null = null;
   let lastOb = base;
   const poFetch = sk.po.restrict(s.Fetch, s.Fetch);
-  for (const { icAfter, dcAfter } of orientations(s)) {
+  for (const { icAfter, dcAfter, tlbiAfter } of orientations(s)) {
     const icBeforeFetch = icAfter.restrict(null, s.Fetch);
     // With CTR_EL0.IDC no DC is needed; with DIC not even an IC (CacheType=).
     const fetchCa = ca.restrict(s.Fetch, sk.W);
@@ -182,7 +205,12 @@ function evaluate(s: Static, c: Candidate, detail: boolean): Verdict & { ob: Rel
     // With DIC a later fetch's stale read also orders the earlier fetch (Instr-read-ob | ca).
     const instrReadOb = s.dic ? icAfter.restrict(s.Fetch, null).seq(s.icDsbPo).union(ca) : icAfter.restrict(s.Fetch, null).seq(s.icDsbPo);
     const icOb = poFetch.seq(instrReadOb);
-    const ob = base.union(icOb, icAfter, dcAfter, icCa).plus();
+    // TLBI-ca: a walk after a completed TLBI sees what was written before it;
+    // TLBI-ob: a walk before it, and its access, precede what follows the DSB.
+    const tlbiCa = tlbiAfter.restrict(null, s.TTD).seq(ca.restrict(s.TTD, sk.W));
+    const walkBefore = tlbiAfter.restrict(s.TTD, null).seq(s.tlbiDsbPo);
+    const tlbiOb = walkBefore.union(s.trib.inverse().seq(walkBefore));
+    const ob = base.union(icOb, icAfter, dcAfter, icCa, tlbiAfter, tlbiCa, tlbiOb).plus();
     lastOb = ob;
     if (!ob.irreflexive()) continue;
     executions++;

@@ -26,7 +26,10 @@ export function stateLine(r: SimResult, values: readonly Value[]): string {
     return `${printRLoc(l)}=${printValue(values[k]!, type)};`;
   }).join(' ');
   // herd appends fault atoms as ` Fault(...);` or `  ~Fault(...);`.
-  const faults = r.faults.map((f, k) => (values[r.observed.length + k] === 1n ? ` Fault(${f});` : `  ~Fault(${f});`)).join('');
+  const faults = r.faults.map((f, k) => {
+    const e = values[r.observed.length + k];
+    return typeof e === 'string' ? ` Fault(${e});` : `  ~Fault(${f});`;
+  }).join('');
   return bindings + faults;
 }
 

@@ -52,7 +52,7 @@ export const A64_MNEMONICS = new Set([
   'LDR', 'LDAR', 'LDAPR', 'LDXR', 'LDAXR', 'STR', 'STLR', 'STXR', 'STLXR',
   'SWP', 'SWPA', 'SWPL', 'SWPAL', 'CAS', 'CASA', 'CASL', 'CASAL',
   'LDADD', 'LDADDA', 'LDADDL', 'LDADDAL', 'STADD', 'STADDL', 'DMB', 'DSB', 'ISB',
-  'BL', 'BLR', 'RET', 'DC', 'IC', 'UDF', 'MSR', 'ERET',
+  'BL', 'BLR', 'RET', 'DC', 'IC', 'UDF', 'MSR', 'ERET', 'LSR', 'TLBI',
 ]);
 
 export function regName(op: string, pos: Pos): string {

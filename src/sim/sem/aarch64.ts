@@ -41,6 +41,24 @@ export interface A64ThreadContext {
   readonly exposed: ReadonlyMap<number, ReadonlySet<string>>;
   /** The column of this thread's fault handler (`Pn.F`), if any. */
   readonly handler?: number | null;
+  /** Variant=vmsa: accesses to virtual addresses go through their page-table entry. */
+  readonly vmsa?: boolean;
+}
+
+/** A descriptor value `(oa:phy_x, valid:0)`: its output address, and whether it is valid. */
+export function descriptor(v: Value): { oa: string; valid: boolean } | null {
+  if (typeof v !== 'string') return null;
+  const m = /^\((.*)\)$/.exec(v);
+  if (m === null) return null;
+  const fields = new Map(m[1]!.split(',').map((f) => f.split(':').map((x) => x.trim()) as [string, string]));
+  const oa = fields.get('oa');
+  if (oa === undefined) return null;
+  return { oa, valid: fields.get('valid') !== '0' };
+}
+
+/** A virtual address is any location but page-table entries, physical pages and code. */
+export function isVirtual(loc: string): boolean {
+  return !/^(pte_|phy_|label:)/.test(loc);
 }
 
 export function runA64Thread(ctx: A64ThreadContext, choose: Oracle): ThreadPath {
@@ -74,6 +92,7 @@ class A64Run {
   private codeThread: number;
   private pc = 0;
   private currentFetch: number | null = null;
+  private currentTtd: number | null = null;
   private readonly ctx: A64ThreadContext;
   private readonly choose: Oracle;
 
@@ -194,7 +213,23 @@ class A64Run {
   }
 
   /** `[Xn]`, `[Xn,Xm]`, `[Xn,#i]`, `[Xn,Wm,SXTW]`: the location and its taint. */
-  private address(op: string, pos: Pos): { loc: string; taint: number[] } {
+  /** The address operand, translated through its page-table entry under vmsa. */
+  private address(op: string, pos: Pos, ins?: A64Instr): { loc: string; taint: number[] } {
+    const va = this.virtualAddress(op, pos);
+    if (ins === undefined || this.ctx.vmsa !== true || !isVirtual(va.loc)) return va;
+    const pte = `pte_${va.loc}`;
+    this.currentTtd = null;
+    const walk = this.read(pte, ['TTD'], va.taint, ins);
+    const d = descriptor(walk.v);
+    if (d === null || !d.valid) {
+      const label = this.ctx.program[this.codeThread]!.code[this.pc]!.labels[0] ?? String(this.pc);
+      throw new Exception(`P${this.codeThread}:${label},${va.loc},MMU:Translation`);
+    }
+    this.currentTtd = walk.taint[0]!;
+    return { loc: d.oa, taint: va.taint };
+  }
+
+  private virtualAddress(op: string, pos: Pos): { loc: string; taint: number[] } {
     const m = /^\[([^\]]*)\]$/.exec(op.trim());
     if (m === null) throw new Fault(pos, `expected an address [Xn...], found '${op}'`);
     const parts = m[1]!.split(',').map((s) => s.trim()).filter((s) => !/^(SXTW|UXTW|LSL.*)$/i.test(s));
@@ -215,6 +250,7 @@ class A64Run {
     this.events.push({
       kind, loc, value, tags: new Set(tags), addr: [...addr], data: [...data], ctrl: [...this.ctrl], rmwRead, text: ins.text, pos: ins.pos,
       ...(this.currentFetch !== null ? { fetch: this.currentFetch } : {}),
+      ...(this.currentTtd !== null && kind !== 'F' ? { ttd: this.currentTtd } : {}),
     });
     return this.events.length - 1;
   }
@@ -232,6 +268,7 @@ class A64Run {
 
   /** Executes one instruction; returns the next pc when it branches. */
   private step(ins: A64Instr): number | undefined {
+    this.currentTtd = null;
     const { mnemonic: m, operands: ops, pos } = ins;
     const need = (n: number): void => {
       if (ops.length < n) throw new Fault(pos, `${m} needs ${n} operands`);
@@ -266,6 +303,21 @@ class A64Run {
       }
       case 'MOV': need(2); this.set(ops[0]!, this.get(ops[1]!, pos), pos); return undefined;
       case 'ADD': arith((a, b) => a + b); return undefined;
+      case 'LSR': {
+        need(3);
+        const a = this.get(ops[1]!, pos);
+        const b = this.get(ops[2]!, pos);
+        // A page number of an address stays symbolic: what TLBI takes.
+        const v = typeof a.v === 'string' ? `page:${a.v}` : typeof b.v === 'bigint' ? (a.v as bigint) >> b.v : 0n;
+        this.set(ops[0]!, { v, taint: a.taint }, pos);
+        return undefined;
+      }
+      case 'TLBI': {
+        const r = ops[1] === undefined ? null : this.get(ops[1], pos);
+        const page = r !== null && typeof r.v === 'string' && r.v.startsWith('page:') ? r.v.slice(5) : null;
+        this.event('F', page === null ? null : `pte_${page}`, 0n, ['TLBI', `TLBI.${ops[0]!.toUpperCase()}`], r?.taint ?? [], [], null, ins);
+        return undefined;
+      }
       case 'SUB': arith((a, b) => a - b); return undefined;
       case 'EOR': arith((a, b) => a ^ b); return undefined;
       case 'AND': arith((a, b) => a & b); return undefined;
@@ -337,7 +389,7 @@ class A64Run {
       case 'ISB': this.event('F', null, 0n, ['ISB'], [], [], null, ins); return undefined;
       case 'LDR': case 'LDAR': case 'LDAPR': case 'LDXR': case 'LDAXR': {
         need(2);
-        const a = this.address(ops[1]!, pos);
+        const a = this.address(ops[1]!, pos, ins);
         const tags = { LDR: [], LDAR: ['A'], LDAPR: ['Q'], LDXR: ['X'], LDAXR: ['X', 'A'] }[m];
         const r = this.read(a.loc, tags, a.taint, ins);
         this.set(ops[0]!, r, pos);
@@ -346,14 +398,14 @@ class A64Run {
       }
       case 'STR': case 'STLR': {
         need(2);
-        const a = this.address(ops[1]!, pos);
+        const a = this.address(ops[1]!, pos, ins);
         const d = this.get(ops[0]!, pos);
         this.event('W', a.loc, d.v, m === 'STLR' ? ['L'] : [], a.taint, d.taint, null, ins);
         return undefined;
       }
       case 'STXR': case 'STLXR': {
         need(3);
-        const a = this.address(ops[2]!, pos);
+        const a = this.address(ops[2]!, pos, ins);
         const d = this.get(ops[1]!, pos);
         const res = this.reservation;
         this.reservation = null;
@@ -369,7 +421,7 @@ class A64Run {
       case 'SWP': case 'SWPA': case 'SWPL': case 'SWPAL':
       case 'LDADD': case 'LDADDA': case 'LDADDL': case 'LDADDAL': {
         need(3);
-        const a = this.address(ops[2]!, pos);
+        const a = this.address(ops[2]!, pos, ins);
         const s = this.get(ops[0]!, pos);
         const noRet = this.isZero(ops[1]!, pos);
         const acq = /A(L)?$/.test(m.replace(/^(SWP|LDADD)/, '')) && !noRet;
@@ -383,7 +435,7 @@ class A64Run {
       }
       case 'STADD': case 'STADDL': {
         need(2);
-        const a = this.address(ops[1]!, pos);
+        const a = this.address(ops[1]!, pos, ins);
         const s = this.get(ops[0]!, pos);
         const r = this.read(a.loc, ['X', 'NoRet'], a.taint, ins);
         this.event('W', a.loc, addValues(r.v, s.v, pos), ['X', 'amo', ...(m === 'STADDL' ? ['L'] : [])], a.taint,
@@ -392,7 +444,7 @@ class A64Run {
       }
       case 'CAS': case 'CASA': case 'CASL': case 'CASAL': {
         need(3);
-        const a = this.address(ops[2]!, pos);
+        const a = this.address(ops[2]!, pos, ins);
         const s = this.get(ops[0]!, pos);
         const t = this.get(ops[1]!, pos);
         const noRet = this.isZero(ops[0]!, pos);
