@@ -35,6 +35,11 @@ export interface BalanceIssue {
 export interface BalanceOptions extends HeldStateOptions {
   /** Only these resources (default: all). */
   resources?: readonly Resource[];
+  /**
+   * What must be held at return, where it differs from `entry` (`__acquires`:
+   * 1, `__releases`: 0). See lockContract().
+   */
+  exitHeld?: Readonly<Partial<Record<Resource, number>>>;
 }
 
 function pathLines(cfg: Cfg, witness: number[]): number[] {
@@ -64,6 +69,10 @@ function returnsHold(ret: CfgNode | undefined, h: Hold): boolean {
   return h.line === ret.line && ret.events.some((e) => e.kind === 'call' && e.call.callee === h.callee);
 }
 
+function expectedAtExit(options: BalanceOptions, resource: Resource): number {
+  return options.exitHeld?.[resource] ?? options.entry?.[resource] ?? 0;
+}
+
 /** Balance issues of a function, from a fresh analysis or one already made. */
 export function checkBalance(cfg: Cfg, options: BalanceOptions = {}, analysis?: HeldStateAnalysis): BalanceIssue[] {
   const a = analysis ?? analyseHeldStates(cfg, options);
@@ -86,14 +95,17 @@ export function checkBalance(cfg: Cfg, options: BalanceOptions = {}, analysis?: 
       if (!wanted(resource)) continue;
       const held = state.holds.filter((h) => h.resource === resource && !h.pending);
       const own = held.filter((h) => h.callee !== '<caller>');
-      const excess = held.length - (options.entry?.[resource] ?? 0);
+      const excess = held.length - expectedAtExit(options, resource);
       for (const h of own.slice(Math.max(0, own.length - excess))) {
         if (excess <= 0) break;
         push({ kind: returnsHold(ret, h) ? 'returned' : 'leak', resource: h.resource, callee: h.callee, line: h.line, exitLine, path: pathLines(cfg, witness) });
       }
     }
-    for (const [resource, n] of Object.entries(options.entry ?? {})) {
-      if (!wanted(resource) || !n || heldCount(state, resource) >= n) continue;
+    for (const resource of new Set([...Object.keys(options.entry ?? {}), ...Object.keys(options.exitHeld ?? {})])) {
+      const n = expectedAtExit(options, resource);
+      // Only what the caller handed in is checked for: an `__acquires` lock
+      // may be taken by a callee we cannot see.
+      if (!wanted(resource) || !n || n > (options.entry?.[resource] ?? 0) || heldCount(state, resource) >= n) continue;
       if (state.deficits[resource]) continue; // already an underflow
       push({ kind: 'not-restored', resource, callee: '<caller>', line: cfg.fn.startLine, exitLine, path: pathLines(cfg, witness) });
     }

@@ -18,6 +18,7 @@ import type { UnmapProvenance } from './provenance.ts';
 import { computeRegions } from './regions.ts';
 import type { RegionMap } from './regions.ts';
 import type { Resource } from './resources.ts';
+import { lockContract } from './annotations.ts';
 
 export interface FunctionAnalysis {
   fn: CFunction;
@@ -32,8 +33,15 @@ export interface FunctionAnalysis {
   provenance(): UnmapProvenance[];
 }
 
-/** Analyses `fn`; pass `entry` for a callback that runs inside its caller's region. */
-export function analyseFunction(fn: CFunction, options: HeldStateOptions = {}): FunctionAnalysis {
+/**
+ * Analyses `fn`; pass `entry` for a callback that runs inside its caller's
+ * region. Without `entry`, the function's own lock annotations
+ * (`__must_hold`, `__releases`, `__acquires`) give its contract.
+ */
+export function analyseFunction(fn: CFunction, given: HeldStateOptions = {}): FunctionAnalysis {
+  const contract = lockContract(fn);
+  const options: HeldStateOptions = given.entry ? given : { ...given, entry: contract.entry };
+  const exitHeld = given.entry ? {} : contract.exitHeld;
   const cfg = buildCfg(fn);
   let held: HeldStateAnalysis | undefined;
   let regions: RegionMap | undefined;
@@ -53,7 +61,7 @@ export function analyseFunction(fn: CFunction, options: HeldStateOptions = {}): 
     get regions() {
       return (regions ??= computeRegions(cfg, options, heldOnce()));
     },
-    balance: (filter = {}) => checkBalance(cfg, { ...options, ...filter }, heldOnce()),
+    balance: (filter = {}) => checkBalance(cfg, { ...options, exitHeld, ...filter }, heldOnce()),
     order: (spec) => findOrderViolations(cfg, spec),
     provenance: () => (provenance ??= unmapProvenance(cfg)),
   };

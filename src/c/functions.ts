@@ -63,6 +63,28 @@ function attributesBefore(parsed: ParsedC, def: Node, previousEnd: number): stri
     .map((a) => (a.arg === undefined ? a.name : `${a.name}(${a.arg})`));
 }
 
+/**
+ * `SYSCALL_DEFINE3(mprotect, ...) { ... }` at file level parses as a call
+ * with a MISSING `;` and a bare block: a function named by the macro (the
+ * syscall's name for the SYSCALL_DEFINE family).
+ */
+function macroDefinedFunctions(parsed: ParsedC): Array<{ head: Node; body: Node; name: string }> {
+  const top = namedChildren(parsed.root);
+  const out: Array<{ head: Node; body: Node; name: string }> = [];
+  top.forEach((n, i) => {
+    const next = top[i + 1];
+    if (n.type !== 'expression_statement' || next?.type !== 'compound_statement') return;
+    const call = namedChildren(n)[0];
+    const last = n.child(n.childCount - 1);
+    if (call?.type !== 'call_expression' || !last?.isMissing) return;
+    const macro = call.childForFieldName('function')?.text ?? '';
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(macro)) return;
+    const first = call.childForFieldName('arguments')?.namedChildren[0]?.text;
+    out.push({ head: n, body: next, name: /SYSCALL_DEFINE/.test(macro) && first ? first : macro });
+  });
+  return out;
+}
+
 /** The functions defined in a parsed text, in source order. */
 export function extractFunctions(parsed: ParsedC): CFunction[] {
   const defs = functionDefinitions(parsed.root);
@@ -85,7 +107,20 @@ export function extractFunctions(parsed: ParsedC): CFunction[] {
     });
     previousEnd = def.endIndex;
   }
-  return out;
+  for (const m of macroDefinedFunctions(parsed)) {
+    out.push({
+      name: m.name,
+      isFragment: false,
+      startLine: lineOf(m.head),
+      endLine: endLineOf(m.body),
+      params: [],
+      attributes: [],
+      statements: namedChildren(m.body).filter((c) => c.type !== 'comment'),
+      bodyNode: m.body,
+      source: parsed,
+    });
+  }
+  return out.sort((a, b) => a.startLine - b.startLine);
 }
 
 const NON_STATEMENT_TOP_LEVEL = new Set(['function_definition', 'comment', 'preproc_include', 'preproc_def', 'preproc_function_def']);
@@ -96,7 +131,8 @@ const NON_STATEMENT_TOP_LEVEL = new Set(['function_definition', 'comment', 'prep
  * undefined when there are none (the text held only whole functions).
  */
 export function extractFragment(parsed: ParsedC): CFunction | undefined {
-  const statements = namedChildren(parsed.root).filter((c) => !NON_STATEMENT_TOP_LEVEL.has(c.type) && !isFunctionPrototype(c));
+  const inMacroFunction = new Set(macroDefinedFunctions(parsed).flatMap((m) => [m.head.id, m.body.id]));
+  const statements = namedChildren(parsed.root).filter((c) => !NON_STATEMENT_TOP_LEVEL.has(c.type) && !isFunctionPrototype(c) && !inMacroFunction.has(c.id));
   if (statements.length === 0) return undefined;
   const first = statements[0];
   const last = statements[statements.length - 1];

@@ -41,3 +41,5 @@ export type { FunctionAnalysis } from './function-analysis.ts';
 export { inferSleepers } from './callees.ts';
 export { uncheckedMapUses, NULLABLE_MAP_CALLS } from './null-checks.ts';
 export type { UncheckedUse } from './null-checks.ts';
+export { lockContract, resourcesOfLock } from './annotations.ts';
+export type { LockContract } from './annotations.ts';

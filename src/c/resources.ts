@@ -163,7 +163,7 @@ export const GUARD_CLASSES: Readonly<Record<string, readonly [string, string]>> 
 /** Lock expressions that are a page-table lock (split PTL, or init_mm's page_table_lock). */
 export function isPtlExpression(expr: string, ptlVariables: ReadonlySet<string>): boolean {
   const bare = expr.replace(/^&/, '').trim();
-  return ptlVariables.has(bare) || /page_table_lock|lockptr|\bptl\b|\bpml\b|_ptl\b|\bptl_|ptlock/.test(bare);
+  return ptlVariables.has(bare) || /page_table_lock|lockptr|\bptlp?\b|\bpml\b|_ptl\b|\bptl_|ptlock/.test(bare);
 }
 
 export interface EffectContext {

@@ -195,3 +195,19 @@ test('a trylock behind && is not held on the edge where the condition failed', a
   assert.ok(frag);
   assert.deepEqual(brief(checkBalance(buildCfg(frag), { resources: ['ptl'] })), []);
 });
+
+test('sparse annotations are the contract: __releases(ptlp) enters holding the PTL', async () => {
+  const { fixtureFunction } = await import('./fixture.ts');
+  const { analyseFunction, lockContract } = await import('../../src/c/index.ts');
+  const unlock = await fixtureFunction('pte-stability-annotations.c', 'pte_stability_unlock_nested');
+  assert.deepEqual(lockContract(unlock), { entry: { ptl: 1, preempt: 1 }, exitHeld: { ptl: 0, preempt: 0 } });
+  assert.deepEqual(analyseFunction(unlock).balance(), []);
+  // Without its annotation the same body is a release of nothing.
+  assert.deepEqual(brief(checkBalance(buildCfg(unlock))), ['underflow ptl spin_unlock@31 exit@31', 'underflow preempt spin_unlock@31 exit@31']);
+});
+
+test('__acquires(ptlp): a wrapper whose callee takes the lock is not reported either way', async () => {
+  const { fixtureFunction } = await import('./fixture.ts');
+  const { analyseFunction } = await import('../../src/c/index.ts');
+  assert.deepEqual(analyseFunction(await fixtureFunction('pte-stability-annotations.c', 'pte_stability_lock')).balance(), []);
+});

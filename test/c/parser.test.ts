@@ -106,3 +106,10 @@ test('firstLine makes every line a file line (a hunk that starts at +2926)', asy
   assert.deepEqual(callsOf(frag).map((c) => `${c.callee}@${c.line}`), ['pte_offset_kernel@2926', 'spin_lock@2929']);
   assert.equal(frag.startLine, 2926);
 });
+
+test('a function defined by a macro (SYSCALL_DEFINEn) is a function, not a fragment', async () => {
+  // The mm/mprotect.c shape: the syscall body is a bare block after the macro.
+  const parsed = await parseText('SYSCALL_DEFINE3(mprotect, unsigned long, start, size_t, len,\n\t\tunsigned long, prot)\n{\n\treturn do_mprotect_pkey(start, len, prot, -1);\n}\n');
+  assert.deepEqual(extractFunctions(parsed).map((f) => [f.name, f.startLine, f.endLine]), [['mprotect', 1, 5]]);
+  assert.equal(extractFragment(parsed), undefined);
+});
