@@ -3,7 +3,7 @@
 // before return), `__acquires(l)` (taken, and still held on return). The
 // balance check then measures the function against what it declares.
 import type { CFunction } from './functions.ts';
-import { isPtlExpression } from './resources.ts';
+import { isPtlExpression, PAIRED_CALLS } from './resources.ts';
 import type { Resource } from './resources.ts';
 
 export interface LockContract {
@@ -26,9 +26,20 @@ function add(to: Partial<Record<Resource, number>>, rs: Resource[]): void {
   for (const r of rs) to[r] = (to[r] ?? 0) + 1;
 }
 
-/** The contract a function's annotations declare (empty when it has none). */
+/**
+ * The contract a function declares: its sparse annotations, or, for a
+ * function that is itself in the paired-call table (lazy_mmu_mode_enable()
+ * takes lazy MMU for its caller, lazy_mmu_mode_disable() drops it), what it
+ * does for its callers. Empty when neither applies.
+ */
 export function lockContract(fn: CFunction): LockContract {
   const contract: LockContract = { entry: {}, exitHeld: {} };
+  const pair = PAIRED_CALLS[fn.name];
+  for (const r of pair?.releases ?? []) {
+    contract.entry[r] = 1;
+    contract.exitHeld[r] = 0;
+  }
+  for (const r of pair?.acquires ?? []) contract.exitHeld[r] = (contract.exitHeld[r] ?? 0) + 1;
   for (const a of fn.attributes) {
     const m = /^(__must_hold|__releases|__acquires)\((.*)\)$/.exec(a);
     if (!m?.[1] || m[2] === undefined) continue;

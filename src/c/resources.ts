@@ -115,8 +115,12 @@ export const PAIRED_CALLS: Readonly<Record<string, PairedCallSpec>> = {
   mmap_write_lock_killable: { acquires: ['mmap-lock'], mmArg: 0, when: 'zero' },
   mmap_read_unlock: { releases: ['mmap-lock'], mmArg: 0 },
   mmap_write_unlock: { releases: ['mmap-lock'], mmArg: 0 },
+  // The lockless pmd read bracket (IRQs off where a pmd is read in two halves).
+  pmdp_get_lockless_start: { acquires: ['irq'] },
+  pmdp_get_lockless_end: { releases: ['irq'] },
   // mmu_gather, notifiers, flush-pending, hotplug, mutexes.
   tlb_gather_mmu: { acquires: ['mmu-gather'] },
+  tlb_gather_mmu_vma: { acquires: ['mmu-gather'] },
   tlb_gather_mmu_fullmm: { acquires: ['mmu-gather'] },
   tlb_finish_mmu: { releases: ['mmu-gather'] },
   mmu_notifier_invalidate_range_start: { acquires: ['mmu-notifier'] },

@@ -36,3 +36,12 @@ test('inferSleepers: a function calling a sleeper in the same file sleeps too', 
   assert.deepEqual([...sleepers.keys()].sort(), ['pud_free_pmd_page_fixed', 'vmap_try_huge_pud']);
   assert.equal(sleepers.get('vmap_try_huge_pud'), 'pud_free_pmd_page_fixed() ← __get_free_page(GFP_KERNEL) may enter direct reclaim');
 });
+
+test('a function that is itself a paired call is measured by what it does for its callers', async () => {
+  const { lockContract } = await import('../../src/c/index.ts');
+  const enable = await fixtureFunction('pgtable-lazy-mmu-helpers.c', 'lazy_mmu_mode_enable');
+  const disable = await fixtureFunction('pgtable-lazy-mmu-helpers.c', 'lazy_mmu_mode_disable');
+  assert.deepEqual(lockContract(enable), { entry: {}, exitHeld: { 'lazy-mmu': 1 } });
+  assert.deepEqual(lockContract(disable), { entry: { 'lazy-mmu': 1 }, exitHeld: { 'lazy-mmu': 0 } });
+  assert.deepEqual([analyseFunction(enable).balance(), analyseFunction(disable).balance()], [[], []]);
+});
