@@ -36,7 +36,7 @@ function testedCall(n: Node): Node | undefined {
   if (TRANSPARENT.has(fn)) {
     const inner = e.childForFieldName('arguments');
     const arg = inner ? namedChildren(inner)[0] : undefined;
-    return arg ? testedCall(arg) ?? undefined : undefined;
+    return arg ? testedCall(arg) : undefined;
   }
   return e;
 }
