@@ -28,3 +28,13 @@ export function rawMessageId(bytes: Buffer): string | undefined {
   if (bracketed?.[1]) return bracketed[1];
   return value.length ? value.split(/\s+/)[0] : undefined;
 }
+
+/** Message-IDs named by In-Reply-To and References, without brackets. */
+export function rawReferences(bytes: Buffer): string[] {
+  const head = bytes.toString('latin1', 0, headerEnd(bytes));
+  const out: string[] = [];
+  for (const m of head.matchAll(/(?:^|\n)(?:in-reply-to|references):[ \t]*((?:[^\r\n]|\r?\n[ \t])*)/gi)) {
+    for (const id of (m[1] ?? '').matchAll(/<([^<>\s]+)>/g)) if (id[1]) out.push(id[1]);
+  }
+  return out;
+}

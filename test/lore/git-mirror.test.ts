@@ -9,6 +9,7 @@ import { fixtureMessages, newMail, NEW_PATCH_BODY, threadRoots } from './lore-fi
 import { drain, messageIds, problems, TEST_RELEVANCE } from './lore-run.ts';
 import { LoreGitMirror, listEpochs, type LoreGitCursor } from '../../src/sources/lore-git/mirror.ts';
 import { relevanceRawFilter } from '../../src/sources/lore-git/raw-filter.ts';
+import { rawMessageId } from '../../src/sources/raw-headers.ts';
 
 const fixtures = fixtureMessages();
 const roots = threadRoots(fixtures);
@@ -94,11 +95,31 @@ test('the raw filter keeps patches on relevant paths and replies on watched thre
     }
     assert.ok(ids.has('watched-reply-1@example.org'));
     assert.ok(!ids.has('unrelated-1@example.org'));
+    // Replies that name no path, to patches found in this read, come along.
+    for (const m of fixtures.filter((f) => f.inReplyTo && ids.has(f.inReplyTo))) assert.ok(ids.has(m.messageId), `reply ${m.messageId} passes`);
     assert.ok(mirror.stats.filteredOut >= 1);
     const later = await drain(mirror.read(start));
     assert.deepEqual(messageIds(later.items).filter((id) => !id.startsWith('git-later')), ['watched-reply-1@example.org']);
   } finally {
     await mirror.close();
+  }
+});
+
+test('without following replies, only the filter decides', async () => {
+  // A filter that keeps one patch only; its replies come by following.
+  const patch = roots.find((r) => fixtures.some((m) => m.inReplyTo === r)) ?? '';
+  const filter = (bytes: Buffer) => rawMessageId(bytes) === patch;
+  const follow = new LoreGitMirror({ list: 'linux-mm', inboxDir: inbox.inboxDir, filter });
+  const strict = new LoreGitMirror({ list: 'linux-mm', inboxDir: inbox.inboxDir, filter, followReplies: false });
+  try {
+    const withReplies = messageIds((await drain(follow.read())).items);
+    const only = messageIds((await drain(strict.read())).items);
+    assert.deepEqual(only, [patch]);
+    const replies = fixtures.filter((m) => m.inReplyTo === patch).map((m) => m.messageId);
+    for (const id of [patch, ...replies]) assert.ok(withReplies.includes(id), id);
+  } finally {
+    await follow.close();
+    await strict.close();
   }
 });
 

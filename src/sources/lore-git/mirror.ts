@@ -5,7 +5,7 @@
 // per epoch, and only messages passing the raw-byte filter are yielded.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { rawMessageId } from '../raw-headers.ts';
+import { rawMessageId, rawReferences } from '../raw-headers.ts';
 import { contentKey } from '../lore-http/discovery.ts';
 import type { LoreItem } from '../lore-http/types.ts';
 import { CatFileBatch, type CatFileAnswer } from './cat-file.ts';
@@ -28,6 +28,12 @@ export interface LoreGitMirrorOptions {
   /** The v2 inbox folder (holding `git/N.git`). */
   inboxDir: string;
   filter?: RawFilter;
+  /**
+   * Also yield a message that replies to one yielded earlier in the same
+   * read (In-Reply-To/References), even when the filter says no: a review
+   * of a patch found in this read names no path. Default true.
+   */
+  followReplies?: boolean;
   gitBin?: string;
   /** Objects asked for ahead of the one being yielded (pipelining). */
   window?: number;
@@ -89,6 +95,10 @@ export class LoreGitMirror {
     const epochs = { ...start.epochs };
     const filter = this.options.filter ?? acceptAll;
     const window = Math.max(1, this.options.window ?? 64);
+    const follow = this.options.followReplies ?? true;
+    const yieldedIds = new Set<string>();
+    const passes = (bytes: Buffer): boolean =>
+      filter(bytes) || (follow && yieldedIds.size > 0 && rawReferences(bytes).some((id) => yieldedIds.has(id)));
     for (const epoch of await listEpochs(this.options.inboxDir)) {
       const dir = this.epochDir(epoch);
       const key = String(epoch);
@@ -101,11 +111,13 @@ export class LoreGitMirror {
         epochs[key] = item.commit;
         if (answer.kind === 'missing') { this.stats.removals++; return undefined; } // a removal commit: no `m`
         const bytes = answer.content;
-        if (!filter(bytes)) { this.stats.filteredOut++; return undefined; }
+        if (!passes(bytes)) { this.stats.filteredOut++; return undefined; }
         this.stats.yielded++;
+        const messageId = rawMessageId(bytes) ?? contentKey(bytes);
+        if (follow && filter !== acceptAll) yieldedIds.add(messageId);
         return {
           kind: 'message',
-          message: { bytes, origin: { input: dir, where: `commit ${item.commit}` }, messageId: rawMessageId(bytes) ?? contentKey(bytes), via: 'git' },
+          message: { bytes, origin: { input: dir, where: `commit ${item.commit}` }, messageId, via: 'git' },
           cursor: { source: 'lore-git', list, epochs: { ...epochs } },
         };
       };
