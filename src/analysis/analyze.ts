@@ -2,11 +2,12 @@
 // For each series it takes the newest version (or every version), parses
 // each patch's diff, keeps the relevant files, runs the rules on the patches
 // that have any, and lists every finding once.
-import type { NoReviewReason, PatchMail, Series, SeriesVersion } from '../mail/types.ts';
+import type { MailMessage, NoReviewReason, PatchMail, Series, SeriesVersion } from '../mail/types.ts';
 import { parseUnifiedDiff } from '../patch/diff.ts';
 import { patchRelevance, type PatchRelevance, type RelevanceConfig } from '../patch/relevance.ts';
 import type { FileStatus } from '../patch/types.ts';
 import type { Finding } from './finding.ts';
+import { attachMailLitmus, type MailLitmusOptions } from './litmus-mail/index.ts';
 import { loadRules } from './loader.ts';
 import type { Rule, RuleMeta } from './rule-api.ts';
 import { bracketed, runRules, type RuleSettings, type SuppressedFinding } from './run.ts';
@@ -16,6 +17,13 @@ export interface AnalysisOptions {
   rules: RuleSettings;
   /** Which versions of each series: the newest (default) or all. */
   versions?: 'newest' | 'all';
+  /**
+   * Every message read (patches, cover letters, replies): the litmus tests
+   * posted in them are run and answered (issue 9). Not given: none are.
+   */
+  messages?: MailMessage[];
+  /** Budgets for those litmus tests. */
+  litmus?: MailLitmusOptions;
 }
 
 export interface PatchAnalysis {
@@ -128,6 +136,7 @@ export function analyzeSeriesWith(rules: Rule[], series: Series[], options: Anal
     }
     result.series.push(out);
   }
+  if (options.messages !== undefined) attachMailLitmus(result, series, options.messages, options.litmus);
   return result;
 }
 

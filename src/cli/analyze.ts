@@ -37,6 +37,8 @@ export function registerAnalyze(program: Command): void {
         relevance: config.relevance,
         rules: config.rules,
         versions: (opts.versions as 'newest' | 'all' | undefined) ?? config.analysis.versions,
+        // Replies too: litmus tests posted anywhere in the thread are answered.
+        messages: mail.messages,
       });
       if (opts.format === 'json') {
         const analysis = jsonReport(result);

@@ -14,9 +14,6 @@ import { litmusFinding, type LitmusPlace } from './findings.ts';
 import { placeMessages } from './origin.ts';
 import { proseAround, testsInMessage, type TestInMessage } from './sources.ts';
 
-export { LITMUS_IN_MAIL, LITMUS_IN_MAIL_META } from './findings.ts';
-export { CANNOT_HAPPEN_PHRASES, CAN_HAPPEN_PHRASES } from './claims.ts';
-
 export interface MailLitmusOptions {
   /** Candidate executions one test may use (default 200 000). */
   maxCandidatesPerTest?: number;
