@@ -188,12 +188,14 @@ function evaluate(s: Static, c: Candidate, detail: boolean): Verdict & { ob: Rel
   if (!coWR.irreflexive()) return fail('coWR-Exp', coWR, base);
   if (s.icPairs.length === 0 && s.dcPairs.length === 0 && s.tlbiPairs.length === 0 && !s.dic) {
     const ob = base.plus();
-    if (!ob.irreflexive()) return fail('external', ob, ob);
+    // The culprit is the union before closure, so a witness cycle shows its steps.
+    if (!ob.irreflexive()) return fail('external', base, ob);
     return { ok: true, failed: null, culprit: null, flags: s.flags, ob };
   }
   let executions = 0;
   let firstOb: Relation | null = null;
   let lastOb = base;
+  let lastSteps = base;
   const poFetch = sk.po.restrict(s.Fetch, s.Fetch);
   for (const { icAfter, dcAfter, tlbiAfter } of orientations(s)) {
     const icBeforeFetch = icAfter.restrict(null, s.Fetch);
@@ -210,13 +212,15 @@ function evaluate(s: Static, c: Candidate, detail: boolean): Verdict & { ob: Rel
     const tlbiCa = tlbiAfter.restrict(null, s.TTD).seq(ca.restrict(s.TTD, sk.W));
     const walkBefore = tlbiAfter.restrict(s.TTD, null).seq(s.tlbiDsbPo);
     const tlbiOb = walkBefore.union(s.trib.inverse().seq(walkBefore));
-    const ob = base.union(icOb, icAfter, dcAfter, icCa, tlbiAfter, tlbiCa, tlbiOb).plus();
+    const steps = base.union(icOb, icAfter, dcAfter, icCa, tlbiAfter, tlbiCa, tlbiOb);
+    const ob = steps.plus();
     lastOb = ob;
+    lastSteps = steps;
     if (!ob.irreflexive()) continue;
     executions++;
     firstOb ??= ob;
   }
-  if (executions === 0) return fail('external', lastOb, lastOb);
+  if (executions === 0) return fail('external', lastSteps, lastOb);
   return { ok: true, failed: null, culprit: null, flags: s.flags, ob: firstOb!, executions };
 }
 

@@ -99,7 +99,7 @@ function edgeName(c: Candidate, a: number, b: number, derived: string): string {
 }
 
 const DERIVED: Readonly<Record<string, string>> = {
-  'happens-before': 'hb', propagation: 'pb', rcu: 'rb', 'plain-coherence': 'race', sc: 'sc',
+  'happens-before': 'hb', propagation: 'pb', rcu: 'rb', 'plain-coherence': 'race', sc: 'sc', external: 'ob',
 };
 
 /** For a Never result: each axiom that forbids the condition, with one cycle. */
