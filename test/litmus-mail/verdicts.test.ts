@@ -117,6 +117,19 @@ test('a mailer-wrapped // comment is mended and the test runs', () => {
   const f = one(wrapped);
   assert.equal(f.simulation?.observation, 'Never');
   assert.equal(f.severity, 'info');
+  const flagLine = wrapped.split('\n').indexOf('flag') + 1;
+  assert.match(f.explanation, new RegExp(`line ${flagLine} joined to the line before`));
+  assert.ok(f.simulation?.litmus.includes('// Producer: writes the buffer, then the flag\n'));
+});
+
+test('code after a long // comment is not folded into the comment', () => {
+  // Folded into the comment, the broken smp_rmb() would vanish and the
+  // test would run as Sometimes.
+  const garbled = MP_FENCED.replace('\tr0 = READ_ONCE(*flag);', '\tr0 = READ_ONCE(*flag);\t// the flag is read first, then the buffer')
+    .replace('smp_rmb();', 'smp_rmb(;');
+  const f = one(garbled);
+  assert.equal(f.title, 'litmus test could not be read');
+  assert.equal(f.simulation, undefined);
 });
 
 test('tests of other architectures are noted, not run', () => {

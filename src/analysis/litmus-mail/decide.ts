@@ -34,6 +34,16 @@ export function variantsOf(test: LitmusTest): string[] {
   return (test.info.get('Variant') ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
 }
 
+/**
+ * Could `next` be the tail of `line`, cut by a mailer? Joining code lines
+ * only changes blanks; joining into a `//` comment would hide code, so the
+ * tail must then read as words, not as a statement.
+ */
+function mayBeWrapped(line: string, next: string): boolean {
+  if (line.length < WRAPPED_AT) return false;
+  return !line.includes('//') || !/[;{}=]/.test(next);
+}
+
 interface Parsed { test: LitmusTest; lines: string[]; lineMap: number[]; rejoined: number[] }
 
 /**
@@ -53,7 +63,7 @@ function parseMended(label: string, found: FoundLitmus): Parsed | LitmusError {
       first ??= err;
       const at = err.line - 1;
       const before = lines[at - 1];
-      if (at < 1 || at >= lines.length || before === undefined || before.length < WRAPPED_AT) return first;
+      if (at < 1 || at >= lines.length || before === undefined || !mayBeWrapped(before, lines[at]!)) return first;
       rejoined.push(lineMap[at]!);
       lines = [...lines.slice(0, at - 1), `${before} ${lines[at]!.trim()}`, ...lines.slice(at + 1)];
       lineMap = [...lineMap.slice(0, at), ...lineMap.slice(at + 1)];

@@ -103,7 +103,8 @@ interface Verdict { severity: Severity; title: string; explanation: string; witn
 
 function verdictOf(d: Decision & { kind: 'decided' }, claim: Claim | null, what: string): Verdict {
   const r = d.result;
-  const said = `${what} gives ${r.observation} under ${modelName(d.model, d.variant)}: ${counts(r)}, for ${condition(d.test)}`;
+  const mended = d.rejoined.length > 0 ? ` (line${d.rejoined.length === 1 ? '' : 's'} ${d.rejoined.join(', ')} joined to the line before: the mailer had wrapped ${d.rejoined.length === 1 ? 'it' : 'them'})` : '';
+  const said = `${what} gives ${r.observation} under ${modelName(d.model, d.variant)}: ${counts(r)}, for ${condition(d.test)}${mended}`;
   if (claim === null) return { severity: 'info', title: `litmus test ${d.test.name}: ${r.observation}`, explanation: said, witness: r.positive > 0 };
   if (agrees(claim.expects, r.observation)) {
     return { severity: 'info', title: `litmus test ${d.test.name}: ${r.observation}, as claimed`, explanation: `${said}; this agrees with ${claimWords(claim)}`, witness: false };
