@@ -120,3 +120,32 @@ test('a quoted test whose original was not read is answered where it was seen', 
   // Same test, same fingerprint as Catalin's own posting.
   assert.equal(f.fingerprint, findingOf(CATALIN).fingerprint);
 });
+
+test("Will's message cut in the middle of the test: a cut-short note, not a crash", () => {
+  const will = mail.messages.find((m) => m.messageId === WILL)!;
+  const cut = { ...will, body: will.body.slice(0, will.body.indexOf(' (* walk pgtable *)')) };
+  const [f, ...rest] = analyzeMailLitmus(mail.series, [cut]).findings;
+  assert.equal(rest.length, 0);
+  assert.equal(f!.severity, 'info');
+  assert.equal(f!.title, 'litmus test seems cut short');
+  assert.equal(f!.simulation, undefined);
+});
+
+test("Will's test with a garbled instruction: a polite note with line:col of the test and the mail's line", () => {
+  const will = mail.messages.find((m) => m.messageId === WILL)!;
+  const garbled = { ...will, body: will.body.replace(' SWPA\tW7, W8, [X2]\t\t|', ' SWPQ\tW7, W8, [X2]\t\t|') };
+  assert.notEqual(garbled.body, will.body);
+  const bodyLine = garbled.body.split('\n').findIndex((l) => l.includes('SWPQ')) + 1;
+  const [f] = analyzeMailLitmus(mail.series, [garbled]).findings;
+  assert.equal(f!.title, 'litmus test could not be read');
+  assert.equal(f!.line, bodyLine);
+  assert.match(f!.explanation, new RegExp(`: ${bodyLine - 9}:\\d+: .*SWPQ.*\\(line ${bodyLine} of the mail\\)`, 'i'));
+});
+
+test("Will's test over a small execution budget: not decided", () => {
+  const will = mail.messages.find((m) => m.messageId === WILL)!;
+  const [f] = analyzeMailLitmus(mail.series, [will], { maxCandidatesPerTest: 20 }).findings;
+  assert.equal(f!.title, 'litmus test ptdump: not decided');
+  assert.match(f!.explanation, /budget exceeded after 20 candidates/);
+  assert.equal(f!.simulation, undefined);
+});
