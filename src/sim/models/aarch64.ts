@@ -38,7 +38,7 @@ function union(sets: EventSet[], n: number): EventSet {
 }
 
 function prepareStatic(sk: Skeleton, cacheType: readonly string[], build: HerdBuild): Static {
-  const { n, po, loc, M, IW, events } = sk;
+  const { n, po, loc, M, events } = sk;
   const t = (tag: string): EventSet => sk.tagged(tag);
   const opts = (kind: string, names: string[]): EventSet => union(names.map((o) => t(`${kind}.${o}`)), n);
   const dsbFull = opts('DSB', ['ISH', 'OSH', 'SY']);
@@ -112,7 +112,6 @@ function prepareStatic(sk: Skeleton, cacheType: readonly string[], build: HerdBu
   }
   const dcPairs: [number, number][] = [];
   for (const dc of DC.members()) for (const w of ExpW.members()) if (events[dc]!.loc === events[w]!.loc) dcPairs.push([dc, w]);
-  void IW;
 
   const flags: string[] = [];
   // The shareability flag changed between herd builds (SIMULATOR.md §6.4).

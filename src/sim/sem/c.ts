@@ -172,12 +172,11 @@ class CRun {
     }
   }
 
-  private addressArg(arg: CExpr, mode: AddrMode, pos: Pos): Tainted {
+  private addressArg(arg: CExpr, mode: AddrMode): Tainted {
     if (mode === 'lval') {
       if (arg.kind !== 'deref') throw new Fault(arg.pos, 'expected *pointer as the first argument');
       return this.expr(arg.expr);
     }
-    void pos;
     return this.expr(arg);
   }
 
@@ -198,11 +197,11 @@ class CRun {
         this.fence(m.tag, text, pos);
         return none;
       case 'load': {
-        const a = this.addressArg(args[0]!, m.mode, pos);
+        const a = this.addressArg(args[0]!, m.mode);
         return this.access('R', this.location(a, pos), null, [m.tag], a.taint, [], null, text, pos);
       }
       case 'store': {
-        const a = this.addressArg(args[0]!, m.mode, pos);
+        const a = this.addressArg(args[0]!, m.mode);
         const v = this.expr(args[1]!);
         this.access('W', this.location(a, pos), v.v, [m.tag], a.taint, v.taint, null, text, pos);
         if (m.fenceAfter !== undefined) this.fence(m.fenceAfter, text, pos);
