@@ -3,7 +3,7 @@
 // 1 when there are, 2 on bad usage or unreadable input.
 import type { Command } from 'commander';
 import { analyzeSeries } from '../analysis/analyze.ts';
-import { loadConfig } from '../config/load.ts';
+import { configOrExit } from './config-option.ts';
 import { ingest } from '../mail/ingest.ts';
 import { jsonReport, renderSarif, renderText } from '../report/index.ts';
 import { seriesListingJson, seriesListingText } from '../report/series-listing.ts';
@@ -25,13 +25,8 @@ export function registerAnalyze(program: Command): void {
     .action(async (paths: string[], opts: AnalyzeOptions) => {
       if (!FORMATS.includes(opts.format)) return usage(`unknown format '${opts.format}' (${FORMATS.join(', ')})`);
       if (opts.versions !== undefined && !['newest', 'all'].includes(opts.versions)) return usage(`--versions is newest or all, not '${opts.versions}'`);
-      const cfg = loadConfig(opts.config ? { file: opts.config } : {});
-      if (!cfg.ok) {
-        for (const p of cfg.problems) process.stderr.write(`${p.source}: ${p.key}: ${p.message}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      const config = cfg.config;
+      const config = configOrExit(opts.config);
+      if (!config) return;
       const mail = await ingest(readLocalInputs(paths, { maxMessageBytes: config.analysis.maxMessageBytes }));
       const result = await analyzeSeries(mail.series, {
         relevance: config.relevance,

@@ -4,8 +4,7 @@
 // until SIGTERM/SIGINT, finishing the step in hand before it exits.
 import type { Command } from 'commander';
 import cron from 'node-cron';
-import { loadConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
+import { configOrExit } from './config-option.ts';
 import { openListSource } from '../service/list-source.ts';
 import { jsonLogger, type Logger } from '../service/log.ts';
 import { pollOnce, type PollReport } from '../service/poll.ts';
@@ -22,13 +21,8 @@ export function registerPoll(program: Command): void {
     .option('--since <date>', 'on a list never polled before, look back to this date')
     .option('-c, --config <file>', 'configuration file merged over config/default.yaml')
     .action(async (opts: PollOptions) => {
-      const cfg = loadConfig(opts.config ? { file: opts.config } : {});
-      if (!cfg.ok) {
-        for (const p of cfg.problems) process.stderr.write(`${p.source}: ${p.key}: ${p.message}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      const config: Config = cfg.config;
+      const config = configOrExit(opts.config);
+      if (!config) return;
       if (opts.since) {
         const t = Date.parse(opts.since);
         if (Number.isNaN(t)) { process.stderr.write(`ptbot poll: --since '${opts.since}' is not a date\n`); process.exitCode = 2; return; }

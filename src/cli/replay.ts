@@ -3,7 +3,7 @@
 // Several replies are printed as an mboxrd.
 import type { Command } from 'commander';
 import { analyzeSeries } from '../analysis/analyze.ts';
-import { loadConfig } from '../config/load.ts';
+import { configOrExit } from './config-option.ts';
 import { ingest } from '../mail/ingest.ts';
 import { describeBase, planReplies } from '../report/email/plan.ts';
 import { replyOptionsFrom, replyPolicyFrom } from '../report/email/options.ts';
@@ -16,19 +16,14 @@ export function registerReplay(program: Command): void {
     .option('-c, --config <file>', 'configuration file merged over config/default.yaml')
     .option('--date <iso>', 'date for the Date header (default: now)')
     .action(async (paths: string[], opts: { config?: string; date?: string }) => {
-      const cfg = loadConfig(opts.config ? { file: opts.config } : {});
-      if (!cfg.ok) {
-        for (const p of cfg.problems) process.stderr.write(`${p.source}: ${p.key}: ${p.message}\n`);
-        process.exitCode = 2;
-        return;
-      }
+      const config = configOrExit(opts.config);
+      if (!config) return;
       const date = opts.date ? new Date(opts.date) : new Date();
       if (Number.isNaN(date.getTime())) {
         process.stderr.write(`ptbot replay: --date '${opts.date}' is not a date\n`);
         process.exitCode = 2;
         return;
       }
-      const config = cfg.config;
       const mail = await ingest(readLocalInputs(paths, { maxMessageBytes: config.analysis.maxMessageBytes }));
       for (const p of mail.problems) process.stderr.write(`${p.input}: ${p.where}: ${p.message}\n`);
       const result = await analyzeSeries(mail.series, { relevance: config.relevance, rules: config.rules, versions: 'newest' });
