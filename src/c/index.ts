@@ -43,3 +43,5 @@ export { uncheckedMapUses, NULLABLE_MAP_CALLS } from './null-checks.ts';
 export type { UncheckedUse } from './null-checks.ts';
 export { lockContract, resourcesOfLock } from './annotations.ts';
 export type { LockContract } from './annotations.ts';
+export { functionSpans, functionSpanAt, spanText } from './function-spans.ts';
+export type { FunctionSpan } from './function-spans.ts';
