@@ -41,6 +41,14 @@ export const configSchema = z.strictObject({
     firstLookbackSeconds: z.number().int().min(0).default(2 * 86400),
     /** Up to this many new hits are fetched one by one (`/raw`); more as one search mbox. */
     maxSingleFetches: z.number().int().min(0).default(8),
+    /**
+     * Above 0: watched threads are fetched only when one search of the
+     * list's recent mail shows a reply in them, and all of them at least
+     * this often (a sweep). 0: every watched thread on every poll.
+     */
+    threadGateSweepSeconds: z.number().int().min(0).default(0),
+    /** The gate's search reaches this far back before the last thread poll. */
+    threadGateOverlapSeconds: z.number().int().min(0).default(3600),
   }).prefault({}),
   relevance: z.strictObject({
     /** Path globs (`*`, `**`, `?`, `{a,b}`) of page-table code. */

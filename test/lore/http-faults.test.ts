@@ -4,8 +4,8 @@
 // ends in a problem naming both, without losing what it would have given.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createInbox, importMessages, removeInbox, startHttpd, type RunningHttpd, type TestInbox } from '../helpers/public-inbox.ts';
-import { fixtureMessages, threadRoots, VirtualClock } from './lore-fixtures.ts';
+import { createInbox, importMessages, importTexts, removeInbox, startHttpd, type RunningHttpd, type TestInbox } from '../helpers/public-inbox.ts';
+import { fixtureMessages, newMail, threadRoots, VirtualClock } from './lore-fixtures.ts';
 import { messageIds, poll, pollOptions, problems, testClient } from './lore-run.ts';
 import { startFaultProxy, type Fault, type SeenRequest } from './fault-proxy.ts';
 import type { LoreLogEntry } from '../../src/sources/lore-http/log.ts';
@@ -207,6 +207,50 @@ test('a hit gone from lore (404) is reported and does not hold the window back',
     assert.match(probs[0] ?? '', /\/raw message <[^>]+>: listed by search but gone \(HTTP 404\); skipped$/);
     assert.equal(cursor.search.since, Math.floor(clock.now() / 1000));
     assert.ok(messageIds(items).length >= 4);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('with a thread gate: a failed gate search and a failed thread fetch lose nothing', async () => {
+  let fault: 'gate' | 'thread' | 'none' = 'none';
+  const target = roots.find((r) => fixtures.some((m) => m.inReplyTo === r)) ?? '';
+  const proxy = await startFaultProxy(httpd.url, (r) => {
+    if (fault === 'gate' && r.path.includes('?q=rt%3A')) return { kind: 'status', status: 500 };
+    if (fault === 'thread' && r.path === threadPath(target)) return { kind: 'status', status: 500 };
+    return { kind: 'pass' };
+  });
+  try {
+    const clock = new VirtualClock();
+    const client = testClient(proxy.url, clock, [], { maxAttempts: 2 });
+    const opts = pollOptions(client, clock, roots, { threadGate: { sweepSeconds: 6 * 3600, overlapSeconds: 3600 } });
+    const first = await poll(opts);
+    assert.deepEqual(problems(first.items), []);
+
+    importTexts(inbox, [newMail({ messageId: 'gate-fault-1@example.org', subject: 'Re: x', inReplyTo: target, body: 'Acked-by: B <b@example.org>' })]);
+    await httpd.refreshSearch('linux-mm', ['gate-fault-1@example.org']);
+    clock.advance(600_000);
+    fault = 'gate';
+    const gateDown = await poll(opts, first.cursor);
+    assert.deepEqual(messageIds(gateDown.items), []);
+    assert.match(problems(gateDown.items)[0] ?? '', /thread gate: HTTP 500 Internal Server Error; giving up; watched threads are polled next time$/);
+    assert.deepEqual(gateDown.cursor.threadPoll, first.cursor.threadPoll, 'the gate window stays');
+
+    // Two hours on: from this poll on, the gate's window no longer reaches the reply.
+    clock.advance(2 * 3600_000);
+    fault = 'thread';
+    const threadDown = await poll(opts, gateDown.cursor);
+    assert.deepEqual(messageIds(threadDown.items), []);
+    assert.equal(problems(threadDown.items).length, 1);
+    assert.deepEqual(threadDown.cursor.threadPoll?.retry, [target], 'the thread is fetched next time whatever the gate says');
+
+    // The gate cannot see the reply any more; the retry list brings it.
+    clock.advance(600_000);
+    fault = 'none';
+    const healed = await poll(opts, threadDown.cursor);
+    assert.deepEqual(problems(healed.items), []);
+    assert.deepEqual(messageIds(healed.items), ['gate-fault-1@example.org']);
+    assert.equal(healed.cursor.threadPoll?.retry, undefined);
   } finally {
     await proxy.stop();
   }

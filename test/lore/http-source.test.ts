@@ -157,3 +157,49 @@ test('a patch and a reply archived later are found by the next poll, once', asyn
   const after = await poll(opts, next.cursor);
   assert.deepEqual(messageIds(after.items), []);
 });
+
+test('with a thread gate, only threads with new mail are fetched between sweeps', async () => {
+  const clock = new VirtualClock();
+  const threadFetches: string[] = [];
+  const client = testClient(httpd.url, clock, [], {
+    fetch: (input, init) => { if (String(input).endsWith('/t.mbox.gz')) threadFetches.push(String(input)); return fetch(input, init); },
+  });
+  const opts = pollOptions(client, clock, roots, { threadGate: { sweepSeconds: 6 * 3600, overlapSeconds: 3600 } });
+  const first = await poll(opts);
+  assert.deepEqual(problems(first.items), []);
+  assert.equal(threadFetches.length, roots.length, 'the first poll sweeps every thread');
+  assert.equal(first.cursor.threadPoll?.sweptAt, Math.floor(clock.now() / 1000));
+
+  clock.advance(600_000);
+  threadFetches.length = 0;
+  const quiet = await poll(opts, first.cursor);
+  assert.deepEqual(messageIds(quiet.items), []);
+  assert.equal(threadFetches.length, 0, 'no thread has new mail: none is fetched');
+
+  // A reply to a root and a reply to a reply, in two different threads.
+  const r2 = roots.find((r) => fixtures.some((m) => m.inReplyTo === r));
+  const r1 = roots.find((r) => r !== r2);
+  const member = fixtures.find((m) => m.inReplyTo === r2)?.messageId;
+  assert.ok(r1 && r2 && member, 'a root and a thread with a reply');
+  importTexts(inbox, [
+    newMail({ messageId: 'gate-reply-1@example.org', subject: 'Re: one', inReplyTo: r1, body: 'Reviewed-by: A <a@example.org>' }),
+    newMail({ messageId: 'gate-reply-2@example.org', subject: 'Re: two', inReplyTo: member, body: 'Nit below.' }),
+    newMail({ messageId: 'gate-reply-3@example.org', subject: 'Re: two', inReplyTo: 'gate-reply-2@example.org', body: 'Fixed in v2.' }),
+  ]);
+  await httpd.refreshSearch('linux-mm', ['gate-reply-1@example.org', 'gate-reply-2@example.org', 'gate-reply-3@example.org']);
+  clock.advance(600_000);
+  threadFetches.length = 0;
+  const next = await poll(opts, quiet.cursor);
+  assert.deepEqual(problems(next.items), []);
+  assert.deepEqual(messageIds(next.items).sort(), ['gate-reply-1@example.org', 'gate-reply-2@example.org', 'gate-reply-3@example.org']);
+  // Exactly the watched threads holding a parent of the new mail (two roots may be one thread).
+  const holding = roots.filter((r) => [r1, member].some((p) => r === p || quiet.cursor.threads[r]?.seen.includes(p)));
+  assert.ok(holding.length >= 2 && holding.length < roots.length);
+  assert.deepEqual(threadFetches.map((u) => decodeURIComponent(u.split('/').slice(-2)[0] ?? '')).sort(), holding.sort());
+
+  clock.advance(7 * 3600_000);
+  threadFetches.length = 0;
+  const sweep = await poll(opts, next.cursor);
+  assert.deepEqual(messageIds(sweep.items), []);
+  assert.equal(threadFetches.length, roots.length, 'the sweep fetches every thread again');
+});

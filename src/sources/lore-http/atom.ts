@@ -8,6 +8,8 @@ export interface AtomEntry {
   title: string;
   /** As written in <updated> (the message's Date, in UTC). */
   updated: string;
+  /** The parent public-inbox threads it under (`thr:in-reply-to`), if any. */
+  parentId?: string;
 }
 
 const ENTRY = /<entry>([\s\S]*?)<\/entry>/g;
@@ -18,7 +20,9 @@ export function parseAtomEntries(feed: string): AtomEntry[] {
     const block = m[1] ?? '';
     // The entry's own link comes before <content>; links inside the body come after.
     const head = block.split('<content')[0] ?? block;
+    // The entry's link is the first <link>; <thr:in-reply-to> has an href too.
     const href = /<link\s[^>]*?href="([^"]*)"/.exec(head)?.[1];
+    const parentHref = /<thr:in-reply-to\s[^>]*?href="([^"]*)"/.exec(head)?.[1];
     if (!href) continue;
     const messageId = messageIdFromHref(unescapeXml(href));
     if (!messageId) continue;
@@ -26,6 +30,7 @@ export function parseAtomEntries(feed: string): AtomEntry[] {
       messageId,
       title: unescapeXml(/<title>([\s\S]*?)<\/title>/.exec(head)?.[1] ?? ''),
       updated: /<updated>([^<]*)<\/updated>/.exec(head)?.[1] ?? '',
+      ...(parentHref ? { parentId: messageIdFromHref(unescapeXml(parentHref)) } : {}),
     });
   }
   return out;

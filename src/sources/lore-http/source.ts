@@ -2,13 +2,16 @@
 // threads. Each item carries the combined cursor to store with it; the
 // generator returns the cursor for the end of the poll.
 import type { Config } from '../../config/schema.ts';
-import { LoreHttpClient, type LoreHttpOptions } from './client.ts';
+import { LoreHttpClient, LoreHttpError, type LoreHttpOptions } from './client.ts';
 import { pollSearch } from './discovery.ts';
 import type { LoreLogger } from './log.ts';
 import { systemClock, type LoreClock } from './politeness.ts';
-import { buildRelevanceQuery } from './search-query.ts';
+import { buildRelevanceQuery, receivedSince } from './search-query.ts';
 import { pollThreads, type WatchedThread } from './threads.ts';
-import { emptyHttpCursor, withCursor, type LoreHttpCursor, type LoreItem, type LoreSearchCursor, type LoreThreadCursor } from './types.ts';
+import { touchedThreads, type ThreadGateOptions } from './thread-gate.ts';
+import { searchAtomAll, searchUrl } from './endpoints.ts';
+import type { SourceProblem } from '../raw-message.ts';
+import { emptyHttpCursor, withCursor, type LoreHttpCursor, type LoreItem, type LoreSearchCursor, type LoreThreadCursor, type LoreThreadPollCursor } from './types.ts';
 
 export interface LoreHttpPollOptions {
   client: LoreHttpClient;
@@ -22,6 +25,8 @@ export interface LoreHttpPollOptions {
   clock?: LoreClock;
   /** Threads to poll for replies (roots of threads the bot reviewed). */
   watched?: WatchedThread[];
+  /** Fetch only the watched threads one list search shows new mail in (plus a periodic sweep); every thread every poll when absent. */
+  threadGate?: ThreadGateOptions;
 }
 
 export async function* pollLoreHttp(
@@ -42,7 +47,7 @@ export async function* pollLoreHttp(
     const r = await searchRun.next();
     if (r.done) { search = r.value; break; }
     const item = r.value;
-    yield rewrap(item, () => ({ source: 'lore-http', list: opts.list, search: item.cursor, threads: start.threads }));
+    yield rewrap(item, () => ({ source: 'lore-http', list: opts.list, search: item.cursor, threads: start.threads, ...threadPollOf(start) }));
   }
 
   // Found through its thread, a message must not come again from search at
@@ -56,11 +61,20 @@ export async function* pollLoreHttp(
     for (let i = 0; i < n; i++) recent[viaThread[i] as string] = stamp;
     return { since: finalSearch.since, recent };
   };
+  const watched = opts.watched ?? [];
+  const gate = opts.threadGate && watched.length ? await chooseThreads(opts, opts.threadGate, start, watched, clock) : undefined;
+  if (gate?.problem) {
+    const problem = gate.problem;
+    yield withCursor({ kind: 'problem' as const, problem }, () => ({ source: 'lore-http' as const, list: opts.list, search: searchAt(0)(), threads: start.threads, ...threadPollOf(start) }));
+  }
+  const failed: string[] = [];
   const threadRun = pollThreads({
     client: opts.client, list: opts.list, maxMessageBytes: opts.maxMessageBytes,
     // Two watched roots can be one thread: what one gave, the other must not.
     alreadyYielded: (id) => finalSearch.recent[id] !== undefined || viaThreadSet.has(id),
-  }, opts.watched ?? [], start.threads);
+    only: gate?.only,
+    onFailure: (root) => failed.push(root),
+  }, watched, start.threads);
   let threads: Record<string, LoreThreadCursor>;
   for (;;) {
     const r = await threadRun.next();
@@ -68,9 +82,48 @@ export async function* pollLoreHttp(
     const item = r.value;
     if (item.kind === 'message') { viaThread.push(item.message.messageId); viaThreadSet.add(item.message.messageId); }
     const searchState = searchAt(viaThread.length);
-    yield rewrap(item, () => ({ source: 'lore-http', list: opts.list, search: searchState(), threads: item.cursor }));
+    yield rewrap(item, () => ({ source: 'lore-http', list: opts.list, search: searchState(), threads: item.cursor, ...threadPollOf(start) }));
   }
-  return { source: 'lore-http', list: opts.list, search: searchAt(viaThread.length)(), threads };
+  const done: LoreHttpCursor = { source: 'lore-http', list: opts.list, search: searchAt(viaThread.length)(), threads, ...threadPollOf(start) };
+  if (gate?.next) done.threadPoll = { ...gate.next, ...(failed.length ? { retry: failed } : {}) };
+  return done;
+}
+
+function threadPollOf(c: LoreHttpCursor): { threadPoll?: LoreThreadPollCursor } {
+  return c.threadPoll ? { threadPoll: c.threadPoll } : {};
+}
+
+interface GateChoice {
+  /** Threads to fetch; all when undefined (a sweep). */
+  only?: Set<string>;
+  /** The thread-poll cursor once this poll's threads are done (without failures). */
+  next?: LoreThreadPollCursor;
+  problem?: SourceProblem;
+}
+
+/** A sweep when due, else the threads one search of the list shows new mail in, plus new and failed ones. */
+async function chooseThreads(
+  opts: LoreHttpPollOptions, gate: ThreadGateOptions, start: LoreHttpCursor, watched: WatchedThread[], clock: LoreClock,
+): Promise<GateChoice> {
+  const now = Math.floor(clock.now() / 1000);
+  const last = start.threadPoll ?? {};
+  if (last.since === undefined || last.sweptAt === undefined || now - last.sweptAt >= gate.sweepSeconds) {
+    return { next: { since: now, sweptAt: now } };
+  }
+  const query = receivedSince('', last.since - gate.overlapSeconds);
+  let entries;
+  try {
+    entries = await searchAtomAll(opts.client, opts.list, query);
+  } catch (err) {
+    // No thread is fetched and the window stays: the next poll asks again.
+    return { only: new Set(), problem: { input: searchUrl(opts.client, opts.list, query, '&x=A'), where: 'thread gate',
+      message: `${err instanceof LoreHttpError ? err.reason : String(err)}; watched threads are polled next time` } };
+  }
+  const known = watched.flatMap((w) => { const c = start.threads[w.root]; return c ? [{ root: w.root, seen: c.seen }] : []; });
+  const only = touchedThreads(entries, known);
+  for (const w of watched) if (!start.threads[w.root]) only.add(w.root);
+  for (const r of last.retry ?? []) only.add(r);
+  return { only, next: { since: now, sweptAt: last.sweptAt } };
 }
 
 /** The same item with the combined cursor (still computed only when read). */
@@ -111,6 +164,9 @@ export function listPollOptionsFromConfig(
     firstLookbackSeconds: config.lore.firstLookbackSeconds,
     maxSingleFetches: config.lore.maxSingleFetches,
     maxMessageBytes: config.analysis.maxMessageBytes,
+    ...(config.lore.threadGateSweepSeconds > 0
+      ? { threadGate: { sweepSeconds: config.lore.threadGateSweepSeconds, overlapSeconds: config.lore.threadGateOverlapSeconds } }
+      : {}),
     ...inject,
   };
 }

@@ -21,6 +21,10 @@ export interface ThreadPollOptions {
   maxMessageBytes: number;
   /** Already delivered by another route (search): recorded as seen, not yielded again. */
   alreadyYielded?: (messageId: string) => boolean;
+  /** Fetch only these threads (the gate's choice); the others keep their cursors. All when undefined. */
+  only?: Set<string>;
+  /** Called with each thread whose fetch failed for good. */
+  onFailure?: (root: string) => void;
 }
 
 export type ThreadCursors = Record<string, LoreThreadCursor>;
@@ -53,6 +57,7 @@ export async function* pollThreads(
   };
   for (let i = 0; i < roots.length; i++) {
     const root = roots[i] as string;
+    if (opts.only && !opts.only.has(root)) continue;
     const state = after[i] as LoreThreadCursor;
     const url = opts.client.listUrl(opts.list, `${escapeMessageId(root)}/t.mbox.gz`);
     const problem = (message: string) =>
@@ -62,6 +67,7 @@ export async function* pollThreads(
       answer = await fetchThreadMbox(opts.client, opts.list, root, opts.maxMessageBytes,
         { etag: state.etag, lastModified: state.lastModified });
     } catch (err) {
+      opts.onFailure?.(root);
       yield problem(err instanceof LoreHttpError ? err.reason : err instanceof Error ? err.message : String(err));
       continue;
     }

@@ -42,12 +42,24 @@ export interface LoreThreadCursor {
   seen: string[];
 }
 
+/** When the watched threads were last polled (see thread-gate.ts). */
+export interface LoreThreadPollCursor {
+  /** Unix second the last thread poll started (its gate window ends there). */
+  since?: number;
+  /** Unix second of the last poll that fetched every watched thread. */
+  sweptAt?: number;
+  /** Threads whose fetch failed: fetched next time whatever the gate says. */
+  retry?: string[];
+}
+
 export interface LoreHttpCursor {
   source: 'lore-http';
   list: string;
   search: LoreSearchCursor;
   /** Keyed by the thread root Message-ID. */
   threads: Record<string, LoreThreadCursor>;
+  /** Absent until a poll with a thread gate ran. */
+  threadPoll?: LoreThreadPollCursor;
 }
 
 export function emptyHttpCursor(list: string): LoreHttpCursor {
