@@ -15,7 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyseHeldStates, buildCfg, checkBalance, computeRegions, extractFragment, extractFunctions, loadCParser } from '../src/c/index.ts';
+import { analyseHeldStates, buildCfg, checkBalance, computeRegions, extractFragment, extractFunctions, functionSpans, loadCParser } from '../src/c/index.ts';
 import type { CFunction, CParser } from '../src/c/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -144,6 +144,18 @@ const results = corpora.map(([name, c]) => {
   return [name, { ...first, ms: median(passes.map((p) => p.ms)), parseMs: median(passes.map((p) => p.parseMs)) }] as const;
 });
 
+// Finding function spans by brace matching, the cheap alternative to parsing
+// a whole file when only its touched functions are wanted.
+const filesText = corpora[1]?.[1] ?? [];
+const spanRuns = Array.from({ length: PASSES }, () => {
+  const t = performance.now();
+  let n = 0;
+  for (const f of filesText) n += functionSpans(f.text).length;
+  return { ms: performance.now() - t, n };
+});
+const spanMs = median(spanRuns.map((r) => r.ms));
+const filesLines = filesText.reduce((n, f) => n + f.text.split('\n').length, 0);
+
 let md = '## C front end\n\n';
 md += `Grammar load (web-tree-sitter init + tree-sitter-c.wasm): ${loadMs.toFixed(0)} ms, once per process.\n\n`;
 md += '| corpus | texts | lines | functions | fragments | CFG nodes | parse+CFG+balance+regions | of which parse | units/s | lines/s parsed | balance issues | truncated |\n';
@@ -152,6 +164,7 @@ for (const [name, f] of results) {
   const units = f.functions + f.fragments;
   md += `| ${name} | ${f.texts} | ${f.lines} | ${f.functions} | ${f.fragments} | ${f.cfgNodes} | ${f.ms.toFixed(0)} ms | ${f.parseMs.toFixed(0)} ms | ${Math.round((units * 1000) / f.ms)} | ${Math.round((f.lines * 1000) / f.parseMs)} | ${f.balanceIssues} | ${f.truncated} |\n`;
 }
+md += `\nfunctionSpans() over the same files: ${spanRuns[0]?.n ?? 0} spans in ${spanMs.toFixed(1)} ms (${Math.round((filesLines * 1000) / spanMs)} lines/s).\n`;
 md += `\nPeak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (process.resourceUsage().maxRSS). Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(1) ?? '?'} at the end of the run.\n`;
 md += `Times are the median of ${PASSES} passes after one warm-up pass. Units are functions plus hunk fragments; "balance issues" counts everything checkBalance() reports with no resource filter (fragments cut before their unlock count too).\n`;
 process.stdout.write(md);

@@ -27,14 +27,22 @@ export function functionSpans(text: string): FunctionSpan[] {
   let boundary = 0; // offset just after the last top-level `;`, `}` or preprocessor line
   let lastCode = '';
   let closeParenBeforeOpen = false;
+  let lineStart = true; // only blanks since the last newline
   for (let i = 0; i < text.length; i++) {
-    const c = text[i] ?? '';
-    if (!mask[i]) {
-      // A preprocessor line ends a head, like `;` does.
-      if (depth === 0 && c === '#' && (i === 0 || /\n\s*$/.test(text.slice(Math.max(0, i - 80), i)))) boundary = text.indexOf('\n', i) + 1 || text.length;
+    const code = text.charCodeAt(i);
+    if (code === 10) {
+      lineStart = true;
       continue;
     }
-    if (/\s/.test(c)) continue;
+    if (code === 32 || code === 9 || code === 13 || code === 12 || code === 11) continue;
+    const c = text[i] ?? '';
+    const atLineStart = lineStart;
+    lineStart = false;
+    if (!mask[i]) {
+      // A preprocessor line ends a head, like `;` does.
+      if (depth === 0 && c === '#' && atLineStart) boundary = text.indexOf('\n', i) + 1 || text.length;
+      continue;
+    }
     if (c === '{') {
       if (depth === 0) {
         open = i;
@@ -68,7 +76,7 @@ function headLooksLikeFunction(text: string, mask: Uint8Array, from: number, to:
 }
 
 function firstCodeLine(text: string, mask: Uint8Array, from: number, lineAt: (o: number) => number): number {
-  for (let i = from; i < text.length; i++) if (mask[i] && !/\s/.test(text[i] ?? '')) return lineAt(i);
+  for (let i = from; i < text.length; i++) if (mask[i] && text.charCodeAt(i) > 32) return lineAt(i);
   return lineAt(from);
 }
 
