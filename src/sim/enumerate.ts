@@ -143,10 +143,39 @@ function threadPathsWith(fe: FrontEnd, universe: ValueUniverse, budget: Budget):
   return paths;
 }
 
-/** One location's share of a candidate: its co order and the rf of its reads. */
-interface LocationChoice {
-  readonly co: readonly number[];
-  readonly rf: readonly (readonly [number, number])[];
+/**
+ * One location's valid (co, rf) pairs. Kept flat, since a large test can
+ * have millions before the budget stops it: choice k is co order
+ * `orders[coOf[k]]` with read i reading from `rf[k * reads.length + i]`.
+ */
+interface LocationChoices {
+  readonly reads: readonly number[];
+  /** co orders, each `coLength` event ids long, one after the other. */
+  readonly orders: IntList;
+  coLength: number;
+  readonly coOf: IntList;
+  readonly rf: IntList;
+}
+
+/** A growable list of 32-bit integers: a tenth of the memory of arrays of arrays. */
+class IntList {
+  private data = new Int32Array(64);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
+  }
+  at(i: number): number {
+    return this.data[i]!;
+  }
+}
+
+function choiceCount(c: LocationChoices): number {
+  return c.coOf.length;
 }
 
 export function enumerate(fe: FrontEnd, limits: Limits, visit: Visitor): number {
@@ -187,39 +216,46 @@ function visitTuple(tuple: readonly ThreadPath[], initial: ReadonlyMap<string, V
   const sk = buildSkeleton(tuple, initial);
   if (sk.n > limits.maxEvents) throw new BudgetExceeded(budget.used, `${sk.n} events in one execution, limit ${limits.maxEvents}`);
   const locs = [...new Set(sk.events.filter((e) => e.loc !== null).map((e) => e.loc!))];
-  const choices: LocationChoice[][] = [];
+  const choices: LocationChoices[] = [];
   for (const l of locs) {
     const cs = locationChoices(sk, l, budget);
-    if (cs.length === 0) return;
+    if (choiceCount(cs) === 0) return;
     choices.push(cs);
   }
   visit.skeleton(sk);
   const pick = choices.map(() => 0);
   for (;;) {
     budget.spend();
-    visit.candidate(assemble(sk, locs, choices.map((cs, k) => cs[pick[k]!]!)));
+    visit.candidate(assemble(sk, locs, choices, pick));
     let k = pick.length - 1;
-    while (k >= 0 && pick[k]! + 1 >= choices[k]!.length) { pick[k] = 0; k--; }
+    while (k >= 0 && pick[k]! + 1 >= choiceCount(choices[k]!)) { pick[k] = 0; k--; }
     if (k < 0) return;
     pick[k]!++;
   }
 }
 
-function assemble(sk: Skeleton, locs: readonly string[], picks: readonly LocationChoice[]): Candidate {
+function assemble(sk: Skeleton, locs: readonly string[], choices: readonly LocationChoices[], pick: readonly number[]): Candidate {
   const rf = new Relation(sk.n);
   const co = new Relation(sk.n);
   const rfSource = new Int32Array(sk.n).fill(-1);
   const finalMemory = new Map<string, Value>();
-  picks.forEach((p, k) => {
-    for (let i = 0; i < p.co.length; i++) for (let j = i + 1; j < p.co.length; j++) co.add(p.co[i]!, p.co[j]!);
-    for (const [r, w] of p.rf) { rf.add(w, r); rfSource[r] = w; }
-    finalMemory.set(locs[k]!, sk.events[p.co[p.co.length - 1]!]!.value);
+  choices.forEach((c, k) => {
+    const at = pick[k]!;
+    const from = c.coOf.at(at) * c.coLength;
+    for (let i = 0; i < c.coLength; i++) for (let j = i + 1; j < c.coLength; j++) co.add(c.orders.at(from + i), c.orders.at(from + j));
+    const base = at * c.reads.length;
+    c.reads.forEach((r, i) => {
+      const w = c.rf.at(base + i);
+      rf.add(w, r);
+      rfSource[r] = w;
+    });
+    finalMemory.set(locs[k]!, sk.events[c.orders.at(from + c.coLength - 1)]!.value);
   });
   return { sk, rf, co, rfSource, finalMemory };
 }
 
 /** Every (co, rf) for location `l` that passes coherence and atomicity there. */
-function locationChoices(sk: Skeleton, l: string, budget: Budget): LocationChoice[] {
+function locationChoices(sk: Skeleton, l: string, budget: Budget): LocationChoices {
   const evs = sk.events.filter((e) => e.loc === l);
   const init = evs.filter((e) => e.isInit).map((e) => e.id);
   const reads = evs.filter((e) => e.kind === 'R');
@@ -231,7 +267,8 @@ function locationChoices(sk: Skeleton, l: string, budget: Budget): LocationChoic
   }
   const sources = reads.map((r) => evs.filter((w) => w.kind === 'W' && w.value === r.value &&
     !(w.thread === r.thread && w.poIndex > r.poIndex)).map((w) => w.id));
-  if (sources.some((s) => s.length === 0)) return [];
+  const out: LocationChoices = { reads: reads.map((r) => r.id), orders: new IntList(), coLength: 0, coOf: new IntList(), rf: new IntList() };
+  if (sources.some((s) => s.length === 0)) return out;
   // Same-thread writes around each read bound where its source may sit in co.
   const before = reads.map((r) => (writesByThread.get(r.thread) ?? []).filter((w) => sk.events[w]!.poIndex < r.poIndex));
   const after = reads.map((r) => (writesByThread.get(r.thread) ?? []).filter((w) => sk.events[w]!.poIndex > r.poIndex));
@@ -239,7 +276,6 @@ function locationChoices(sk: Skeleton, l: string, budget: Budget): LocationChoic
   // Instruction fetches and translation-table walks are implicit reads: internal visibility does not bind them.
   const implicit = reads.map((r) => r.tags.has('Instr') || r.tags.has('TTD'));
   const graph = new LocationGraph(sk, evs.filter((e) => !e.tags.has('Instr') && !e.tags.has('TTD')).map((e) => e.id));
-  const out: LocationChoice[] = [];
   const chains = [...writesByThread.values()];
   const coPos = new Int32Array(sk.n);
   for (const order of interleavings(chains)) {
@@ -256,10 +292,19 @@ function locationChoices(sk: Skeleton, l: string, budget: Budget): LocationChoic
     budget.spend();
     if (allowed.some((a) => a.length === 0)) continue;
     const pick = allowed.map(() => 0);
+    let orderIndex = -1;
     for (;;) {
       budget.spend();
       const rf = reads.map((r, k) => [r.id, allowed[k]![pick[k]!]!] as const);
-      if (graph.acyclicWith(co, rf.filter((_, k) => !implicit[k]), coPos)) out.push({ co, rf });
+      if (graph.acyclicWith(co, rf.filter((_, k) => !implicit[k]), coPos)) {
+        if (orderIndex < 0) {
+          out.coLength = co.length;
+          orderIndex = out.orders.length / co.length;
+          for (const w of co) out.orders.push(w);
+        }
+        out.coOf.push(orderIndex);
+        for (const [, w] of rf) out.rf.push(w);
+      }
       let k = pick.length - 1;
       while (k >= 0 && pick[k]! + 1 >= allowed[k]!.length) { pick[k] = 0; k--; }
       if (k < 0) break;
