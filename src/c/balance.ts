@@ -17,7 +17,9 @@ export type BalanceIssueKind =
   /** Released with nothing held on some path. */
   | 'underflow'
   /** A resource the caller held (options.entry) is no longer held at exit. */
-  | 'not-restored';
+  | 'not-restored'
+  /** The same lock taken again while held on some path (spinlocks and rwsems do not nest; R17). */
+  | 'reacquired';
 
 export interface BalanceIssue {
   kind: BalanceIssueKind;
@@ -109,6 +111,10 @@ export function checkBalance(cfg: Cfg, options: BalanceOptions = {}, analysis?: 
       if (state.deficits[resource]) continue; // already an underflow
       push({ kind: 'not-restored', resource, callee: '<caller>', line: cfg.fn.startLine, exitLine, path: pathLines(cfg, witness) });
     }
+  }
+  for (const r of a.reacquisitions) {
+    if (!wanted(r.resource)) continue;
+    push({ kind: 'reacquired', resource: r.resource, callee: r.call.callee, line: r.call.line, exitLine: r.call.line, path: pathLines(cfg, r.witness) });
   }
   for (const u of a.underflows) {
     if (!wanted(u.resource)) continue;

@@ -40,6 +40,16 @@ export interface Underflow {
   witness: number[];
 }
 
+/** A lock taken again while this path already holds it (R17: rwsems and spinlocks do not nest). */
+export interface Reacquisition {
+  resource: Resource;
+  lock: string;
+  call: CCall;
+  /** Where the path took it first. */
+  heldSince: { callee: string; line: number };
+  witness: number[];
+}
+
 export interface HeldStateOptions {
   /** Resources held on entry (a callback runs inside its caller's region). */
   entry?: Readonly<Partial<Record<Resource, number>>>;
@@ -54,6 +64,7 @@ export interface HeldStateAnalysis {
   /** States reaching the exit, with a witness path (node ids) for each. */
   exitStates: Array<{ state: HeldState; witness: number[] }>;
   underflows: Underflow[];
+  reacquisitions: Reacquisition[];
   /** States just before event `eventIndex` of node `nodeId`. */
   statesBefore(nodeId: number, eventIndex: number): HeldState[];
   /** States on entry to a node. */
@@ -93,7 +104,10 @@ function baseVariable(expr: string): string | undefined {
 /** At most this many holds per acquisition site: enough to see a leak, and loops converge. */
 const MAX_SAME_SITE = 2;
 
-function applyCall(state: HeldState, call: CCall, ctx: EffectContext, onUnderflow: (r: Resource) => void): HeldState {
+/** Resources whose same lock must not be taken twice on one path. */
+const NON_NESTING: ReadonlySet<Resource> = new Set(['ptl', 'spinlock', 'mmap-lock', 'init-mm-mmap-lock']);
+
+function applyCall(state: HeldState, call: CCall, ctx: EffectContext, onUnderflow: (r: Resource) => void, onReacquire: (r: Resource, lock: string, first: Hold) => void): HeldState {
   const effects = effectsOfCall(call, ctx);
   if (effects.length === 0) return state;
   let holds = [...state.holds];
@@ -105,6 +119,9 @@ function applyCall(state: HeldState, call: CCall, ctx: EffectContext, onUnderflo
   let firstRelease = true;
   for (const e of effects) {
     if (e.delta === 1) {
+      const again = e.instance !== undefined && NON_NESTING.has(e.resource) ? holds.find((h) => h.resource === e.resource && h.lock === e.instance && !h.pending) : undefined;
+      // A trylock on a held lock just fails; only blocking acquisitions deadlock.
+      if (again && e.instance !== undefined && e.when === 'always') onReacquire(e.resource, e.instance, again);
       if (holds.filter((h) => h.resource === e.resource && h.line === call.line && h.callee === call.callee).length >= MAX_SAME_SITE) continue;
       const hold: Hold = {
         resource: e.resource,
@@ -203,7 +220,10 @@ function applyEdge(state: HeldState, facts: readonly BranchFact[], tested: Reado
 function entryState(cfg: Cfg, entry: HeldStateOptions['entry']): HeldState {
   const holds: Hold[] = [];
   for (const [resource, n] of Object.entries(entry ?? {})) {
-    for (let i = 0; i < (n ?? 0); i++) holds.push({ resource, callee: '<caller>', line: cfg.fn.startLine, owners: [] });
+    for (let i = 0; i < (n ?? 0); i++) {
+      // init_mm's mmap lock has one instance, so a caller's hold can be recognised when taken again.
+      holds.push({ resource, callee: '<caller>', line: cfg.fn.startLine, owners: [], ...(resource === 'init-mm-mmap-lock' ? { lock: 'init_mm' } : {}) });
+    }
   }
   return { holds, deficits: {}, assumed: {} };
 }
@@ -236,6 +256,8 @@ export function analyseHeldStates(cfg: Cfg, options: HeldStateOptions = {}): Hel
   const beforeEvent = new Map<string, Map<string, HeldState>>();
   const underflows: Underflow[] = [];
   const seenUnderflow = new Set<string>();
+  const reacquisitions: Reacquisition[] = [];
+  const seenReacquire = new Set<string>();
   const work: Array<{ node: number; key: string }> = [];
   let steps = 0;
   let truncated = false;
@@ -282,6 +304,11 @@ export function analyseHeldStates(cfg: Cfg, options: HeldStateOptions = {}): Hel
           if (seenUnderflow.has(uk)) return;
           seenUnderflow.add(uk);
           underflows.push({ resource, call: ev.call, nodeId: node.id, witness: witness(item.node, item.key) });
+        }, (resource, lock, first) => {
+          const rk = `${resource}:${lock}@${ev.call.line}`;
+          if (seenReacquire.has(rk)) return;
+          seenReacquire.add(rk);
+          reacquisitions.push({ resource, lock, call: ev.call, heldSince: { callee: first.callee, line: first.line }, witness: witness(item.node, item.key) });
         });
       } else if (ev.kind === 'assign') {
         state = forget(applyAssign(state, ev.target, ev.value), ev.target);
@@ -301,6 +328,7 @@ export function analyseHeldStates(cfg: Cfg, options: HeldStateOptions = {}): Hel
     cfg,
     exitStates: [...(atNode.get(cfg.exit)?.entries() ?? [])].map(([key, v]) => ({ state: v.state, witness: witness(cfg.exit, key) })),
     underflows,
+    reacquisitions,
     statesBefore: (nodeId, eventIndex) => [...(beforeEvent.get(`${nodeId}:${eventIndex}`)?.values() ?? [])],
     statesAt: (nodeId) => statesOf(atNode.get(nodeId)),
     truncated,

@@ -17,7 +17,7 @@ export type { CPath, CPathStep, PathOptions } from './paths.ts';
 export { PAIRED_CALLS, GUARD_CLASSES, RESOURCES, effectsOfCall, isPtlExpression, ptlVariablesOf } from './resources.ts';
 export type { Resource, KnownResource, PairedCallSpec, ResourceEffect, AcquireCondition } from './resources.ts';
 export { analyseHeldStates, heldCount } from './held-states.ts';
-export type { HeldState, Hold, HeldStateAnalysis, HeldStateOptions, Underflow } from './held-states.ts';
+export type { HeldState, Hold, HeldStateAnalysis, HeldStateOptions, Reacquisition, Underflow } from './held-states.ts';
 export { checkBalance, inferCallerHeld } from './balance.ts';
 export type { BalanceIssue, BalanceIssueKind, BalanceOptions } from './balance.ts';
 export { computeRegions, REGIONS } from './regions.ts';

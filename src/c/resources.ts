@@ -206,7 +206,8 @@ export function effectsOfCall(call: CCall, ctx: EffectContext): ResourceEffect[]
   const { spec, args } = found;
   const when = spec.when ?? 'always';
   const instance = lockInstance(found.callee, spec, args, call.assignedTo);
-  const withInstance = (e: ResourceEffect): ResourceEffect => (instance !== undefined && (e.resource === 'ptl' || e.resource === 'spinlock') ? { ...e, instance } : e);
+  const locks = new Set<Resource>(['ptl', 'spinlock', 'mmap-lock', 'init-mm-mmap-lock']);
+  const withInstance = (e: ResourceEffect): ResourceEffect => (instance !== undefined && locks.has(e.resource) ? { ...e, instance } : e);
   return [
     ...(spec.acquires ?? []).map((r): ResourceEffect => withInstance({ resource: refine(r, spec, args, ctx), delta: 1, when })),
     ...(spec.releases ?? []).map((r): ResourceEffect => withInstance({ resource: refine(r, spec, args, ctx), delta: -1, when: 'always' })),
@@ -217,6 +218,7 @@ export function effectsOfCall(call: CCall, ctx: EffectContext): ResourceEffect[]
 function lockInstance(callee: string, spec: PairedCallSpec, args: string[], assignedTo: string | undefined): string | undefined {
   const bare = (a: string | undefined): string | undefined => a?.replace(/^&\s*/, '').trim();
   if (spec.lockArg !== undefined) return bare(args[spec.lockArg]);
+  if (spec.mmArg !== undefined) return bare(args[spec.mmArg]);
   const out = PTL_OUT_ARG[callee];
   if (out !== undefined) return bare(args[out]);
   if (callee === 'pte_unmap_unlock') return bare(args[1]);

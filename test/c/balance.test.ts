@@ -211,3 +211,17 @@ test('__acquires(ptlp): a wrapper whose callee takes the lock is not reported ei
   const { analyseFunction } = await import('../../src/c/index.ts');
   assert.deepEqual(analyseFunction(await fixtureFunction('pte-stability-annotations.c', 'pte_stability_lock')).balance(), []);
 });
+
+test('R17: the arm64 handshake run under vmap\'s init_mm guard takes the read lock twice', async () => {
+  // The hunk's __pmd_free_pte_page() tail, analysed as if its caller held
+  // mmap_read_lock(&init_mm) (the 2026 scoped_cond_guard in vmap_try_huge_pmd).
+  const cfg = await fragmentCfg('arm64-pmd-free-pte-page.hunk.c');
+  assert.deepEqual(brief(checkBalance(cfg, { resources: ['init-mm-mmap-lock'] })), []);
+  assert.deepEqual(brief(checkBalance(cfg, { entry: { 'init-mm-mmap-lock': 1 }, resources: ['init-mm-mmap-lock'] })), ['reacquired init-mm-mmap-lock mmap_read_lock@18 exit@18']);
+});
+
+test('a trylock of a lock already held is not a re-acquisition', async () => {
+  const frag = extractFragment(await parseText(['\tif (!mmap_read_trylock(&init_mm))', '\t\treturn 0;', '\tmmap_read_unlock(&init_mm);', '\treturn 1;', ''].join('\n')));
+  assert.ok(frag);
+  assert.deepEqual(brief(checkBalance(buildCfg(frag), { entry: { 'init-mm-mmap-lock': 1 } })), []);
+});
