@@ -31,6 +31,9 @@ interface Static {
   readonly LKWafterUnlockLock: Relation;
   readonly staticFlags: readonly string[];
   readonly lockChecks: string | null;
+  /** strong-fence, nonrw-fence, fence (before rcu-fence) when mb needs no co; else null. */
+  readonly fences: { strong: Relation; nonrw: Relation; fence: Relation; strongOrRel: Relation } | null;
+  readonly idMarked: Relation;
 }
 
 function prepareStatic(sk: Skeleton): Static {
@@ -100,7 +103,17 @@ function prepareStatic(sk: Skeleton): Static {
     LKRpo: Relation.seqAll(Relation.id(LKR), po),
     LKWafterUnlockLock: Relation.seqAll(Relation.id(LKW), fr(t('after-unlock-lock')), idM),
     staticFlags, lockChecks,
+    fences: staticFences(mbStatic, gp, poRel, acqPo, wmb, rmb, t('after-unlock-lock').isEmpty()),
+    idMarked: Relation.id(Marked),
   };
+}
+
+/** The fences of the cat file, computed once per skeleton when co does not enter mb. */
+function staticFences(mb: Relation, gp: Relation, poRel: Relation, acqPo: Relation, wmb: Relation, rmb: Relation, ok: boolean): Static['fences'] {
+  if (!ok) return null;
+  const strong = mb.union(gp);
+  const nonrw = strong.union(poRel, acqPo);
+  return { strong, nonrw, fence: nonrw.union(wmb, rmb), strongOrRel: strong.union(poRel) };
 }
 
 /** rcu-rscs: each Rcu-unlock with the nearest unmatched Rcu-lock before it. */
@@ -137,7 +150,7 @@ function evaluate(s: Static, c: Candidate, detail: boolean, full: boolean): Verd
   const { sk, Marked } = s;
   const { po, int, ext } = sk;
   const { rf, co } = c;
-  const idMarked = Relation.id(Marked);
+  const idMarked = s.idMarked;
   const fail = (failed: string, culprit: Relation | null, parts: Partial<Dynamic> = {}): Verdict & Dynamic => ({
     ok: false, failed, culprit: detail ? culprit : null, flags: [],
     hb: parts.hb ?? Relation.empty(sk.n), pb: parts.pb ?? Relation.empty(sk.n), rb: parts.rb ?? Relation.empty(sk.n),
@@ -158,11 +171,16 @@ function evaluate(s: Static, c: Candidate, detail: boolean, full: boolean): Verd
   }
 
   const poUnlockLockPo = s.ULpo.isEmpty() ? s.ULpo : Relation.seqAll(s.ULpo, po.union(rf), s.LKRpo);
-  const mb = s.LKWafterUnlockLock.isEmpty() ? s.mbStatic
-    : s.mbStatic.union(Relation.seqAll(s.ULpo.restrict(sk.M, null), co.union(po), s.LKWafterUnlockLock));
-  const strongFence0 = mb.union(s.gp);
-  const nonrwFence0 = strongFence0.union(s.poRel, s.acqPo);
-  const fence0 = nonrwFence0.union(s.wmb, s.rmb);
+  let strongFence0: Relation, nonrwFence0: Relation, fence0: Relation, strongOrRel: Relation;
+  if (s.fences !== null) {
+    ({ strong: strongFence0, nonrw: nonrwFence0, fence: fence0, strongOrRel } = s.fences);
+  } else {
+    const mb = s.mbStatic.union(Relation.seqAll(s.ULpo.restrict(sk.M, null), co.union(po), s.LKWafterUnlockLock));
+    strongFence0 = mb.union(s.gp);
+    nonrwFence0 = strongFence0.union(s.poRel, s.acqPo);
+    fence0 = nonrwFence0.union(s.wmb, s.rmb);
+    strongOrRel = strongFence0.union(s.poRel);
+  }
 
   const dep = addr.union(data);
   const rwdep = dep.union(ctrl).restrict(null, sk.W);
@@ -172,7 +190,7 @@ function evaluate(s: Static, c: Candidate, detail: boolean, full: boolean): Verd
   const ppo = toR.union(toW, fence0, poUnlockLockPo.inter(int));
   const rmwSequence = rf.seq(sk.rmw).star();
   const aCumul = (r: Relation): Relation => rfe.restrict(null, Marked).opt().seq(r);
-  const cumulFence = aCumul(strongFence0.union(s.poRel)).union(s.wmb, poUnlockLockPo).restrict(Marked, Marked).seq(rmwSequence);
+  const cumulFence = aCumul(strongOrRel).union(s.wmb, poUnlockLockPo).restrict(Marked, Marked).seq(rmwSequence);
   const cumulStar = cumulFence.star();
   const prop = overwrite.inter(ext).opt().restrict(Marked, null).seq(cumulStar).restrict(null, Marked).seq(rfe.opt()).restrict(null, Marked);
   const hb = ppo.union(rfe, prop.minusId().inter(int)).restrict(Marked, Marked);
