@@ -9,7 +9,7 @@ export type { CFunction, CParam } from './functions.ts';
 export type { CCall } from './calls.ts';
 export { callsIn, statementEvents } from './events.ts';
 export type { CEvent } from './events.ts';
-export type { BranchFact } from './conditions.ts';
+export type { Atom, BranchFact, EdgeConstraint } from './conditions.ts';
 export { buildCfg } from './cfg.ts';
 export type { Cfg, CfgNode, CfgEdge, CfgNodeKind } from './cfg.ts';
 export { enumeratePaths, describeCfg } from './paths.ts';
@@ -29,7 +29,7 @@ export type { UnmapProvenance, UnmapDerivation } from './provenance.ts';
 export {
   sleepReason, mayCallSleep, isFlushPrimitive, isLocklessWalker, findCallbacks, SLEEPERS, ENTERS_LAZY_MMU,
   FLUSH_PRIMITIVES, LEAF_ONLY_FLUSHES, UPPER_ENTRY_CLEARS, PTE_CLEARS, TABLE_FREES, RCU_SAFE_TABLE_FREES, PAGE_RELEASES,
-  CALLBACK_CALLS, CALLBACK_FIELDS,
+  CALLBACK_CALLS, CALLBACK_FIELDS, inferSleepers,
 } from './callees.ts';
 export type { Arch, CallbackSite } from './callees.ts';
 export { probeApiGenerations, mergeApiGenerations } from './version-probes.ts';
@@ -38,7 +38,6 @@ export { propagate, witnessLines } from './propagate.ts';
 export type { Propagation, PropagationResult } from './propagate.ts';
 export { analyseFunction } from './function-analysis.ts';
 export type { FunctionAnalysis } from './function-analysis.ts';
-export { inferSleepers } from './callees.ts';
 export { uncheckedMapUses, NULLABLE_MAP_CALLS } from './null-checks.ts';
 export type { UncheckedUse } from './null-checks.ts';
 export { lockContract, resourcesOfLock } from './annotations.ts';
