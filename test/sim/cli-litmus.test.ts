@@ -80,3 +80,18 @@ test('--graph writes the witness as DOT', () => {
   assert.match(r.stdout, /^Witness MP\+poonceonces$/m);
   assert.ok(!existsSync(join(dir, 'nothing.dot')));
 });
+
+test('--variant ifetch runs a test whose Variant= line herd7 got from its command line', () => {
+  const plain = ptbot(join(CORPUS, 'SM.B+isb.litmus'));
+  assert.match(plain.stdout, /^Observation SM\.B\+isb Always 1 0$/m);
+  const r = ptbot('--variant', 'ifetch', join(CORPUS, 'SM.B+isb.litmus'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(normalise(r.stdout), normalise(readCorpus('herd7-out', 'SM.B+isb.out')));
+});
+
+test('--herd-build 61e77efd prints that build\'s flag, as in SIMULATOR.md\'s goldens', () => {
+  const f = join(CORPUS, 'spec-examples', 'ptdump.litmus');
+  const r = ptbot('--herd-build', '61e77efd', f);
+  assert.equal(normalise(r.stdout), normalise(readCorpus('spec-examples', 'golden', 'ptdump.herd758.out')));
+  assert.equal(ptbot('--herd-build', 'nope', f).status, 2);
+});
