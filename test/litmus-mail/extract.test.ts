@@ -62,6 +62,13 @@ test('a condition over several lines ends where its parentheses close and nothin
   }
 });
 
+test('prose right after the condition is not part of the test', () => {
+  for (const next of ['with the barrier added, it goes away.', 'which is bad.', '/* not a comment in prose */']) {
+    const [t] = found(`${MP.trimEnd()}\n${next}\n`);
+    assert.equal(t!.lines.at(-1), 'exists (1:r0=1 /\\ 1:r1=0) (* Bad outcome. *)', next);
+  }
+});
+
 test('two tests in one message are two tests', () => {
   const sb = corpusTest('SB+poonceonces.litmus');
   const ts = found(`First:\n\n${MP}\nSecond:\n\n${sb}\n`);

@@ -30,7 +30,8 @@ const ARCH = HERD_ARCHES.join('|');
 const HEADER = new RegExp(`^(${ARCH})[ \\t]+([A-Za-z0-9_./+\\-\\[\\]:]+)(?:[ \\t]+\\([^)]*\\))?(?:[ \\t]+"[^"]*")?[ \\t]*;?[ \\t]*$`);
 const QUANTIFIER = /^(?:~\s*exists|exists|forall|final)(?![A-Za-z0-9_])(?!\s*=)/;
 const POST_KEYWORD = /^(?:~\s*exists|exists|forall|final|locations|filter)(?![A-Za-z0-9_])(?!\s*=)/;
-const CONTINUES = /^(?:\/\\|\\\/|=>|with\b)/;
+// Not `with`: herd allows a `with` clause, but prose starting "with" is likelier.
+const CONTINUES = /^(?:\/\\|\\\/|=>)/;
 const DANGLING = /(?:\/\\|\\\/|=>|~|\bnot|\bexists|\bforall|\bfinal|\bfilter)\s*$/;
 /** How far after the header the init block may start (comments, Variant=...). */
 const INIT_WITHIN = 15;
