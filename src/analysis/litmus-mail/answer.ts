@@ -9,7 +9,7 @@ import type { Finding } from '../finding.ts';
 import { bracketed } from '../run.ts';
 import { claimFor } from './claims.ts';
 import { type Decision, decideLitmus } from './decide.ts';
-import { litmusKey } from './extract.ts';
+import { litmusKey, litmusText } from './extract.ts';
 import { litmusFinding, type LitmusPlace } from './findings.ts';
 import { placeMessages } from './origin.ts';
 import { proseAround, testsInMessage, type TestInMessage } from './sources.ts';
@@ -66,6 +66,33 @@ function placeOf(l: Located, quotedOnly: boolean): LitmusPlace {
   };
 }
 
+interface MessageBudget { remaining: number; run: number }
+
+/**
+ * The decision for one test: from the cache when the same test was decided
+ * on a full budget before (shown with this message's text), else run within
+ * what is left of the message's budget.
+ */
+function decisionFor(l: Located, budget: Required<MailLitmusOptions>, spent: MessageBudget, cache: Map<string, Decision>): Decision {
+  const { found } = l.test;
+  const cached = cache.get(l.key);
+  if (cached !== undefined) {
+    const mended = cached.kind === 'decided' && cached.rejoined.length > 0;
+    return mended ? cached : { ...cached, text: litmusText(found) };
+  }
+  const tooMany = spent.run >= budget.maxTestsPerMessage;
+  const allowance = tooMany ? 0 : Math.min(budget.maxCandidatesPerTest, spent.remaining);
+  const why = tooMany ? `this message has more than ${budget.maxTestsPerMessage} tests; only the first ones are run`
+    : 'the execution budget of this message was spent on earlier tests';
+  const decision = decideLitmus(found, l.test.path ?? found.name, allowance, why);
+  spent.run++;
+  if (decision.kind === 'decided') spent.remaining -= decision.result.candidates;
+  else if (decision.kind === 'undecided') spent.remaining -= decision.candidates;
+  // Only a verdict reached on a full per-test budget is the test's own.
+  if (allowance === budget.maxCandidatesPerTest) cache.set(l.key, decision);
+  return decision;
+}
+
 export function analyzeMailLitmus(series: readonly Series[], messages: readonly MailMessage[], options: MailLitmusOptions = {}): MailLitmusResult {
   const budget = { ...DEFAULT_MAIL_LITMUS_BUDGET, ...options };
   const place = placeMessages(series, messages);
@@ -77,50 +104,35 @@ export function analyzeMailLitmus(series: readonly Series[], messages: readonly 
   });
   // Tests someone posted as their own: a quoted copy of one of them is that test.
   const posted = new Set(perMessage.flat().filter((l) => l.test.found.depth === 0).map((l) => l.key));
-  const answered = new Map<string, { messageId: string; line: number; findingId: string }>();
-  const decisions = new Map<string, Decision>();
+  const answered = new Map<string, { messageId: string; line: number }>();
+  const cache = new Map<string, Decision>();
   const copies: Array<{ occurrence: LitmusOccurrence; key: string }> = [];
   for (const located of perMessage) {
-    let remaining = budget.maxCandidatesPerMessage;
-    let run = 0;
+    const spent: MessageBudget = { remaining: budget.maxCandidatesPerMessage, run: 0 };
+    // The same test twice in one message (in the text, or in the same file) is answered once.
     const inThisMessage = new Set<string>();
-    const occurrences = new Map<string, number>();
     for (const l of located) {
-      const { found } = l.test;
-      const occurrence: LitmusOccurrence = { messageId: l.message.messageId, line: found.lineMap[0] ?? 1, name: found.name, depth: found.depth, ...(l.test.path !== undefined ? { file: l.test.path } : {}) };
+      const { found, path } = l.test;
+      const occurrence: LitmusOccurrence = { messageId: l.message.messageId, line: found.lineMap[0] ?? 1, name: found.name, depth: found.depth, ...(path !== undefined ? { file: path } : {}) };
       result.occurrences.push(occurrence);
       const quoted = found.depth > 0;
-      if (inThisMessage.has(l.key) || (quoted && (posted.has(l.key) || answered.has(l.key)))) {
+      const here = `${path ?? ''}\0${l.key}`;
+      if (inThisMessage.has(here) || (quoted && (posted.has(l.key) || answered.has(l.key)))) {
         copies.push({ occurrence, key: l.key });
         continue;
       }
-      inThisMessage.add(l.key);
-      let decision = decisions.get(l.key);
-      if (decision === undefined) {
-        const tooMany = run >= budget.maxTestsPerMessage;
-        const allowance = tooMany ? 0 : Math.min(budget.maxCandidatesPerTest, remaining);
-        const why = tooMany ? `this message has more than ${budget.maxTestsPerMessage} tests; only the first ones are run`
-          : 'the execution budget of this message was spent on earlier tests';
-        decision = decideLitmus(found, l.test.path ?? found.name, allowance, why);
-        run++;
-        if (decision.kind === 'decided') remaining -= decision.result.candidates;
-        else if (decision.kind === 'undecided') remaining -= decision.candidates;
-        // Only a verdict reached on a full per-test budget is the test's own.
-        if (allowance === budget.maxCandidatesPerTest) decisions.set(l.key, decision);
-      }
+      inThisMessage.add(here);
+      const decision = decisionFor(l, budget, spent, cache);
       const where = placeOf(l, quoted);
-      const messageLines = l.lines.map((x) => x.text);
-      const claim = claimFor(found.name, found.lines, messageLines, l.test.path === undefined ? proseAround(l.lines, found) : []);
-      const n = occurrences.get(l.key) ?? 0;
-      occurrences.set(l.key, n + 1);
+      const claim = claimFor(found.name, found.lines, l.lines.map((x) => x.text), path === undefined ? proseAround(l.lines, found) : []);
       const finding = litmusFinding({
         name: found.name, arch: found.arch, lines: found.lines, key: l.key, place: where,
         origin: { kind: 'mail', messageId: l.message.messageId, ...place(l.message) },
-        decision, claim, occurrence: n,
+        decision, claim,
       });
       result.findings.push(finding);
       occurrence.findingId = finding.id;
-      if (!answered.has(l.key)) answered.set(l.key, { messageId: l.message.messageId, line: where.line, findingId: finding.id });
+      if (!answered.has(l.key)) answered.set(l.key, { messageId: l.message.messageId, line: where.line });
     }
   }
   for (const { occurrence, key } of copies) {

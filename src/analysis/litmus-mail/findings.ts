@@ -58,8 +58,6 @@ export interface LitmusFindingInput {
   origin: FindingOrigin & { kind: 'mail' };
   decision: Decision;
   claim: Claim | null;
-  /** How many findings with this fingerprint the message already has. */
-  occurrence: number;
 }
 
 // What the test models, when its text says it plainly; ordering otherwise.
@@ -164,7 +162,8 @@ export function litmusFinding(input: LitmusFindingInput): Finding {
   const what = `the litmus test ${input.name} (${place.label})${place.quotedOnly ? ', quoted in this message' : ''}`;
   const fingerprint = fingerprintOf({ ruleId: LITMUS_IN_MAIL, file: place.file.startsWith('mid:') ? 'mail' : place.file, function: input.name, evidence: [input.key] });
   const base = {
-    id: shortId(fingerprint, input.origin.messageId, input.occurrence),
+    // One finding per test and place in a message (copies are not answered), so occurrence 0.
+    id: shortId(fingerprint, input.origin.messageId, 0),
     ruleId: LITMUS_IN_MAIL,
     hazardClass: hazardClassOf(input.lines),
     file: place.file,
