@@ -30,10 +30,11 @@ export interface SimOptions {
 export interface Forbidden {
   readonly axiom: string;
   readonly count: number;
-  /** One example: the candidate and the relation with the cycle. */
-  readonly example: Candidate;
-  readonly culprit: Relation | null;
+  /** The first examples (up to MAX_EXAMPLES): each candidate and the relation with its cycle. */
+  readonly examples: readonly { readonly candidate: Candidate; readonly culprit: Relation | null }[];
 }
+
+const MAX_EXAMPLES = 64;
 
 export interface Witness {
   readonly candidate: Candidate;
@@ -168,7 +169,7 @@ export function simulate(test: LitmusTest, opts: SimOptions): SimResult {
   const lockLocations = new Set<string>();
   const states = new Map<string, Value[]>();
   const flags = new Set<string>();
-  const forbidden = new Map<string, { count: number; example: Candidate; culprit: Relation | null }>();
+  const forbidden = new Map<string, { count: number; examples: { candidate: Candidate; culprit: Relation | null }[] }>();
   let positive = 0;
   let negative = 0;
   let loop = false;
@@ -188,9 +189,10 @@ export function simulate(test: LitmusTest, opts: SimOptions): SimResult {
     const verdict = prepared!.check(c, holds);
     if (!verdict.ok) {
       if (holds) {
-        const f = forbidden.get(verdict.failed!);
-        if (f === undefined) forbidden.set(verdict.failed!, { count: 1, example: c, culprit: verdict.culprit });
-        else f.count++;
+        const f = forbidden.get(verdict.failed!) ?? { count: 0, examples: [] };
+        f.count++;
+        if (f.examples.length < MAX_EXAMPLES) f.examples.push({ candidate: c, culprit: verdict.culprit });
+        forbidden.set(verdict.failed!, f);
       }
       return;
     }
@@ -227,6 +229,6 @@ export function simulate(test: LitmusTest, opts: SimOptions): SimResult {
   return {
     test, model: opts.model, variant: opts.variant, observed, faults, states: sorted, positive, negative, ok, loop, observation,
     flags: [...flags].sort(), candidates, budgetExceeded, satisfying,
-    forbidden: [...forbidden].map(([axiom, f]) => ({ axiom, count: f.count, example: f.example, culprit: f.culprit })),
+    forbidden: [...forbidden].map(([axiom, f]) => ({ axiom, count: f.count, examples: f.examples })),
   };
 }

@@ -102,7 +102,26 @@ const DERIVED: Readonly<Record<string, string>> = {
   'happens-before': 'hb', propagation: 'pb', rcu: 'rb', 'plain-coherence': 'race', sc: 'sc', external: 'ob',
 };
 
-/** For a Never result: each axiom that forbids the condition, with one cycle. */
+/** A cycle as text, and its shape (instructions and edges, not values) to group alike cycles. */
+function describeCycle(c: Candidate, cyc: readonly number[], derived: string): { text: string; shape: string } {
+  const steps = cyc.map((id, k) => {
+    const next = cyc[(k + 1) % cyc.length]!;
+    const e = c.sk.events[id]!;
+    return { e, edge: edgeName(c, id, next, derived) };
+  });
+  // Rotate to start at the smallest event id so equal cycles compare equal.
+  const start = steps.reduce((best, s, k) => (s.e.id < steps[best]!.e.id ? k : best), 0);
+  const rotated = [...steps.slice(start), ...steps.slice(0, start)];
+  return {
+    text: rotated.map(({ e, edge }) => `${who(e)} ${e.text} (${eventLabel(c, e)}) -${edge}->`).join(' ') + ' back to the start',
+    shape: rotated.map(({ e, edge }) => `${who(e)}:${e.text}:${edge}`).join('|'),
+  };
+}
+
+/**
+ * For a Never result: each axiom that forbids the candidates satisfying the
+ * condition, with the distinct cycle shapes among its first examples.
+ */
 export function forbiddenExplanation(r: SimResult): string[] {
   if (r.positive > 0) return [];
   if (r.forbidden.length === 0) {
@@ -111,17 +130,20 @@ export function forbiddenExplanation(r: SimResult): string[] {
   const lines: string[] = [];
   for (const f of r.forbidden) {
     lines.push(`${f.count} candidate(s) satisfying the condition violate ${f.axiom}`);
-    const cyc = f.culprit?.shortestCycle() ?? null;
-    if (cyc !== null) {
-      const c = f.example;
-      const parts = cyc.map((id, k) => {
-        const next = cyc[(k + 1) % cyc.length]!;
-        const e = c.sk.events[id]!;
-        return `${who(e)} ${e.text} (${eventLabel(c, e)}) -${edgeName(c, id, next, DERIVED[f.axiom] ?? f.axiom)}->`;
-      });
-      lines.push(`  e.g. the cycle ${parts.join(' ')} back to the start`);
+    const shapes = new Map<string, { text: string; count: number }>();
+    for (const ex of f.examples) {
+      const cyc = ex.culprit?.shortestCycle() ?? null;
+      if (cyc === null) continue;
+      const d = describeCycle(ex.candidate, cyc, DERIVED[f.axiom] ?? f.axiom);
+      const seen = shapes.get(d.shape);
+      if (seen === undefined) shapes.set(d.shape, { text: d.text, count: 1 });
+      else seen.count++;
+    }
+    for (const { text, count } of shapes.values()) {
+      lines.push(`  cycle${shapes.size > 1 ? ` (${count} of the first ${f.examples.length})` : ''}: ${text}`);
     }
   }
+  lines.push('(Candidates ruled out earlier, by coherence or atomicity at one location, are not listed.)');
   return lines;
 }
 
