@@ -88,8 +88,12 @@ export async function pollOnce(deps: PollDeps, opts: { lists?: string[] } = {}):
       const cursor = await store.getCursor(list.name, source.kind);
       const watched = await store.watchedThreads(list.name, 200);
       let batch: SeenMessageLike[] = [];
-      let batchCursor: unknown = cursor;
+      // The cursor of the last item read: sources compute it when asked, so
+      // it is asked for once per stored batch, not once per message.
+      let last: { cursor: unknown } | undefined;
+      let endCursor: unknown;
       const flush = async () => {
+        const batchCursor = endCursor !== undefined ? endCursor : last ? last.cursor : cursor;
         const fresh = await store.recordSeen(list.name, source.kind, batch, batchCursor);
         entry.newMessages += fresh.length;
         batch = [];
@@ -98,9 +102,9 @@ export async function pollOnce(deps: PollDeps, opts: { lists?: string[] } = {}):
       const it = source.read(cursor, watched);
       for (;;) {
         const r = await it.next();
-        if (r.done) { batchCursor = r.value; break; }
+        if (r.done) { endCursor = r.value; break; }
         const item = r.value;
-        batchCursor = item.cursor;
+        last = item;
         if (item.kind === 'problem') {
           entry.problems++;
           log('warn', 'poll.source.problem', { list: list.name, input: item.problem.input, where: item.problem.where, message: item.problem.message });

@@ -42,6 +42,9 @@ function config(): Config {
     // Fixture mail carries its original dates, which public-inbox takes as
     // received times: a window reaching back to them stands in for lore's now.
     '  searchOverlapSeconds: 1500000000',
+    // Every watched thread every poll: the fixture reply's old date is outside
+    // any gate window (lore stamps mail when it arrives).
+    '  threadGateSweepSeconds: 0',
     'analysis:', '  completeWaitMinutes: 0',
     'store:', `  sqlitePath: ${join(dir, 'state.sqlite')}`,
     'reply:', `  outboxDir: ${join(dir, 'outbox')}`, '',
