@@ -26,6 +26,9 @@ interface Static {
   readonly barrier: Relation;
   readonly rscsi: Relation;
   readonly rcuGp: Relation;
+  readonly srcuGp: Relation;
+  readonly SrcuLock: EventSet;
+  readonly SrcuUnlock: EventSet;
   readonly ULpo: Relation;
   readonly LKRpo: Relation;
   readonly LKWafterUnlockLock: Relation;
@@ -79,6 +82,7 @@ function prepareStatic(sk: Skeleton): Static {
   const { rscs, flags: rcuFlags } = matchRcu(sk);
 
   const staticFlags = [...rcuFlags];
+  if (!rscs.inter(Relation.seqAll(po.restrict(null, t('sync-srcu')), po)).isEmpty()) staticFlags.push('invalid-sleep');
   // lock.cat flags that depend only on the events.
   const lkRmw = sk.rmw.restrict(LKR, LKW);
   if (!LKW.minus(lkRmw.range()).isEmpty()) staticFlags.push('unpaired-LKW');
@@ -98,7 +102,8 @@ function prepareStatic(sk: Skeleton): Static {
   return {
     sk, id, poLoc, Marked, Plain, R4rmb, notNoreturn: all.minus(Noreturn), notSrcuUnlock: all.minus(t('srcu-unlock')),
     acqPo, poRel, rmb, wmb, mbStatic, gp, barrier,
-    rscsi: rscs.inverse(), rcuGp: Relation.id(SyncRcu),
+    rscsi: rscs.inverse(), rcuGp: Relation.id(SyncRcu), srcuGp: Relation.id(t('sync-srcu')),
+    SrcuLock: t('srcu-lock'), SrcuUnlock: t('srcu-unlock'),
     ULpo: Relation.seqAll(po, Relation.id(UL)),
     LKRpo: Relation.seqAll(Relation.id(LKR), po),
     LKWafterUnlockLock: Relation.seqAll(Relation.id(LKW), fr(t('after-unlock-lock')), idM),
@@ -200,16 +205,33 @@ function evaluate(s: Static, c: Candidate, detail: boolean, full: boolean): Verd
   if (!pb.acyclic()) return fail('propagation', pb, { hb, pb });
   const pbStar = pb.star();
 
+  // SRCU read-side sections: a lock to the unlock fed its index (through memory too).
+  const srcuFlags: string[] = [];
+  let srcuRscsi = Relation.empty(sk.n);
+  if (!s.SrcuLock.isEmpty() || !s.SrcuUnlock.isEmpty()) {
+    const carrySrcuData = sk.data.restrict(null, s.notSrcuUnlock).seq(rf).star();
+    const srcuRscs = Relation.seqAll(carrySrcuData.restrict(s.SrcuLock, null), sk.data.restrict(null, s.SrcuUnlock)).inter(sk.loc);
+    srcuRscsi = srcuRscs.inverse();
+    if (!s.SrcuLock.minus(srcuRscs.domain()).isEmpty()) srcuFlags.push('unmatched-srcu-lock');
+    if (!s.SrcuUnlock.minus(srcuRscs.range()).isEmpty()) srcuFlags.push('unmatched-srcu-unlock');
+    if (!srcuRscsi.seq(srcuRscs).minusId().isEmpty()) srcuFlags.push('multiple-srcu-matches');
+    if ([...srcuRscs.pairs()].some(([a, b]) => sk.events[a]!.value !== sk.events[b]!.value)) srcuFlags.push('srcu-bad-value-match');
+  }
+
   let rcuFence = Relation.empty(sk.n);
   let rb = Relation.empty(sk.n);
-  if (!s.rcuGp.isEmpty()) {
+  if (!s.rcuGp.isEmpty() || !s.srcuGp.isEmpty()) {
     const rcuLink = Relation.seqAll(po.opt(), hbStar, pbStar, prop, po);
-    const base = Relation.seqAll(s.rcuGp, rcuLink, s.rscsi).union(s.rcuGp, Relation.seqAll(s.rscsi, rcuLink, s.rcuGp));
+    const { loc } = sk;
+    const base = Relation.seqAll(s.rcuGp, rcuLink, s.rscsi).union(s.rcuGp, s.srcuGp, Relation.seqAll(s.rscsi, rcuLink, s.rcuGp),
+      Relation.seqAll(s.srcuGp, rcuLink, srcuRscsi).inter(loc), Relation.seqAll(srcuRscsi, rcuLink, s.srcuGp).inter(loc));
     let order = base;
     for (;;) {
       const next = base.union(
         Relation.seqAll(s.rcuGp, rcuLink, order, rcuLink, s.rscsi),
         Relation.seqAll(s.rscsi, rcuLink, order, rcuLink, s.rcuGp),
+        Relation.seqAll(s.srcuGp, rcuLink, order, rcuLink, srcuRscsi).inter(loc),
+        Relation.seqAll(srcuRscsi, rcuLink, order, rcuLink, s.srcuGp).inter(loc),
         Relation.seqAll(order, rcuLink, order),
       );
       if (next.equals(order)) break;
@@ -220,7 +242,7 @@ function evaluate(s: Static, c: Candidate, detail: boolean, full: boolean): Verd
     if (!rb.irreflexive()) return fail('rcu', rb, { hb, pb, rb });
   }
 
-  const flags = [...s.staticFlags];
+  const flags = [...s.staticFlags, ...srcuFlags];
   // Without plain accesses there is nothing to race and nothing to check.
   if (s.Plain.isEmpty()) return { ok: true, failed: null, culprit: null, flags, hb, pb, rb };
 

@@ -19,7 +19,9 @@ export type Macro =
   | { readonly kind: 'lock' }
   | { readonly kind: 'unlock' }
   | { readonly kind: 'trylock' }
-  | { readonly kind: 'islocked' };
+  | { readonly kind: 'islocked' }
+  /** synchronize_srcu(s): a grace period of one srcu_struct (an event on its location). */
+  | { readonly kind: 'sync-srcu' };
 
 const table = new Map<string, Macro>([
   ['READ_ONCE', { kind: 'load', tag: 'ONCE', mode: 'lval' }],
@@ -51,6 +53,13 @@ const table = new Map<string, Macro>([
   ['spin_trylock', { kind: 'trylock' }],
   ['spin_is_locked', { kind: 'islocked' }],
   ['atomic_add_unless', { kind: 'add_unless', tag: 'MB' }],
+  // SRCU, lkmmv2: the lock reads the srcu_struct, the unlock writes the index back.
+  ['srcu_read_lock', { kind: 'load', tag: 'srcu-lock', mode: 'ptr' }],
+  ['srcu_down_read', { kind: 'load', tag: 'srcu-lock', mode: 'ptr' }],
+  ['srcu_read_unlock', { kind: 'store', tag: 'srcu-unlock', mode: 'ptr' }],
+  ['srcu_up_read', { kind: 'store', tag: 'srcu-unlock', mode: 'ptr' }],
+  ['synchronize_srcu', { kind: 'sync-srcu' }],
+  ['synchronize_srcu_expedited', { kind: 'sync-srcu' }],
 ]);
 
 const ORDERINGS: readonly (readonly [string, string])[] = [['', 'MB'], ['_relaxed', 'ONCE'], ['_acquire', 'ACQUIRE'], ['_release', 'RELEASE']];
@@ -88,7 +97,7 @@ export function lookupMacro(name: string): Macro | undefined {
 /** Number of arguments each kind takes (the atomic ops depend on `operand`). */
 export function arity(m: Macro): number {
   switch (m.kind) {
-    case 'load': case 'lock': case 'unlock': case 'trylock': case 'islocked': return 1;
+    case 'load': case 'lock': case 'unlock': case 'trylock': case 'islocked': case 'sync-srcu': return 1;
     case 'store': case 'xchg': return 2;
     case 'fence': return 0;
     case 'cmpxchg': case 'add_unless': return 3;

@@ -271,6 +271,12 @@ class CRun {
         this.access('R', loc, 1n, ['LF'], a.taint, [], null, text, pos);
         return { v: 0n, taint: [] };
       }
+      case 'sync-srcu': {
+        const a = this.expr(args[0]!);
+        const loc = this.location(a, pos);
+        this.events.push({ kind: 'F', loc, value: 0n, tags: new Set(['sync-srcu']), addr: [...a.taint], data: [], ctrl: this.ctrlTaint(), rmwRead: null, text, pos });
+        return none;
+      }
       case 'islocked': {
         const a = this.expr(args[0]!);
         const loc = this.location(a, pos);
