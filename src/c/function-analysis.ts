@@ -19,6 +19,8 @@ import { computeRegions } from './regions.ts';
 import type { RegionMap } from './regions.ts';
 import type { Resource } from './resources.ts';
 import { lockContract } from './annotations.ts';
+import { uncheckedMapUses } from './null-checks.ts';
+import type { UncheckedUse } from './null-checks.ts';
 
 export interface FunctionAnalysis {
   fn: CFunction;
@@ -31,6 +33,8 @@ export interface FunctionAnalysis {
   balance(filter?: { resources?: readonly Resource[] }): BalanceIssue[];
   order(spec: OrderedEventSpec): OrderViolation[];
   provenance(): UnmapProvenance[];
+  /** Uses of a pte_offset_map*() result before any NULL test (R06). */
+  uncheckedMapUses(): UncheckedUse[];
 }
 
 /**
@@ -47,6 +51,7 @@ export function analyseFunction(fn: CFunction, given: HeldStateOptions = {}): Fu
   let regions: RegionMap | undefined;
   let calls: CCall[] | undefined;
   let provenance: UnmapProvenance[] | undefined;
+  let unchecked: UncheckedUse[] | undefined;
   const heldOnce = (): HeldStateAnalysis => (held ??= analyseHeldStates(cfg, options));
   return {
     fn,
@@ -64,5 +69,6 @@ export function analyseFunction(fn: CFunction, given: HeldStateOptions = {}): Fu
     balance: (filter = {}) => checkBalance(cfg, { ...options, exitHeld, ...filter }, heldOnce()),
     order: (spec) => findOrderViolations(cfg, spec),
     provenance: () => (provenance ??= unmapProvenance(cfg)),
+    uncheckedMapUses: () => (unchecked ??= uncheckedMapUses(cfg)),
   };
 }

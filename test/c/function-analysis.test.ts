@@ -12,6 +12,7 @@ test('a rule in a few lines: lazy MMU balance and the R11 order on one analysis'
   assert.deepEqual(fa.order({ first: (c) => UPPER_ENTRY_CLEARS.has(c.callee), between: (c) => isFlushPrimitive(c.callee), last: (c) => TABLE_FREES.has(c.callee) }), []);
   assert.equal(fa.regions.callInside({ callee: 'hpte_need_flush', line: 27 }, 'lazy-mmu-section'), true);
   assert.deepEqual(fa.provenance().map((p) => p.unmap.callee), []);
+  assert.deepEqual(fa.uncheckedMapUses().map((u) => `${u.variable}@${u.line}`), ['start_pte@24']);
 });
 
 test('fragments and functions cut by the hunk are not complete', async () => {
