@@ -5,6 +5,7 @@
 // each consistent choice being one execution, as herd counts them.
 import type { Candidate, Skeleton } from '../execution.ts';
 import { EventSet, Relation } from '../relation.ts';
+import type { Value } from '../types.ts';
 import type { MemoryModel, PreparedModel, Verdict } from './model.ts';
 
 interface Static {
@@ -23,6 +24,8 @@ interface Static {
   readonly icPairs: readonly (readonly [number, number])[];
   /** (DC, write) pairs of one line. */
   readonly dcPairs: readonly (readonly [number, number])[];
+  /** (fetch, write) pairs of one location where an instruction is not CMODX-safe. */
+  readonly cmodxPairs: readonly (readonly [number, number])[];
   /** (TLBI, walk) pairs of one entry, and what a completed TLBI orders. */
   readonly tlbiPairs: readonly (readonly [number, number])[];
   readonly tlbiDsbPo: Relation;
@@ -31,6 +34,14 @@ interface Static {
   readonly flags: readonly string[];
   readonly dic: boolean;
   readonly idc: boolean;
+}
+
+/** herd's list of instructions safe to modify concurrently with their execution. */
+const CMODX_SAFE = new Set(['B', 'BL', 'CBZ', 'CBNZ', 'ISB', 'NOP', 'SVC', 'TBZ', 'TBNZ']);
+
+function cmodxSafe(v: Value): boolean {
+  const m = typeof v === 'string' ? /^instr:"([A-Za-z.]+)/.exec(v) : null;
+  return m !== null && CMODX_SAFE.has(m[1]!.toUpperCase());
 }
 
 function union(sets: EventSet[], n: number): EventSet {
@@ -110,6 +121,14 @@ function prepareStatic(sk: Skeleton, cacheType: readonly string[], build: HerdBu
   for (const ti of completedTLBI.members()) for (const w of TTD.members()) {
     if (events[ti]!.loc === null || events[ti]!.loc === events[w]!.loc) tlbiPairs.push([ti, w]);
   }
+  // Concurrent modification of code (Arm ARM B2.2.5): a fetch and a write of
+  // one location conflict unless both instructions are in the safe list.
+  const cmodxPairs: [number, number][] = [];
+  for (const f of Fetch.members()) for (const w of sk.W.members()) {
+    const fe = events[f]!, we = events[w]!;
+    if (we.isInit || fe.loc !== we.loc) continue;
+    if (!cmodxSafe(fe.value) || !cmodxSafe(we.value)) cmodxPairs.push([f, w]);
+  }
   const dcPairs: [number, number][] = [];
   for (const dc of DC.members()) for (const w of ExpW.members()) if (events[dc]!.loc === events[w]!.loc) dcPairs.push([dc, w]);
 
@@ -127,7 +146,7 @@ function prepareStatic(sk: Skeleton, cacheType: readonly string[], build: HerdBu
     sk, Exp, ExpR, ExpW, Fetch, poLocExp, lob, dsbFull,
     icDsbPo: po.restrict(IC, dsbFull).seq(po).restrict(null, notFetch),
     tlbiDsbPo: po.restrict(t('TLBI'), dsbFull).seq(po), TTD, trib, tlbiPairs,
-    icPairs, dcPairs, flags, dic: cacheType.includes('DIC'), idc: cacheType.includes('IDC'),
+    icPairs, dcPairs, cmodxPairs, flags, dic: cacheType.includes('DIC'), idc: cacheType.includes('IDC'),
   };
 }
 
@@ -189,12 +208,13 @@ function evaluate(s: Static, c: Candidate, detail: boolean): Verdict & { ob: Rel
     const ob = base.plus();
     // The culprit is the union before closure, so a witness cycle shows its steps.
     if (!ob.irreflexive()) return fail('external', base, ob);
-    return { ok: true, failed: null, culprit: null, flags: s.flags, ob };
+    return { ok: true, failed: null, culprit: null, flags: cmodx(s, ob) ? [...s.flags, CMODX] : s.flags, ob };
   }
   let executions = 0;
   let firstOb: Relation | null = null;
   let lastOb = base;
   let lastSteps = base;
+  let violatesCmodx = false;
   const poFetch = sk.po.restrict(s.Fetch, s.Fetch);
   for (const { icAfter, dcAfter, tlbiAfter } of orientations(s)) {
     const icBeforeFetch = icAfter.restrict(null, s.Fetch);
@@ -218,9 +238,18 @@ function evaluate(s: Static, c: Candidate, detail: boolean): Verdict & { ob: Rel
     if (!ob.irreflexive()) continue;
     executions++;
     firstOb ??= ob;
+    violatesCmodx ||= cmodx(s, ob);
   }
   if (executions === 0) return fail('external', lastSteps, lastOb);
-  return { ok: true, failed: null, culprit: null, flags: s.flags, ob: firstOb!, executions };
+  return { ok: true, failed: null, culprit: null, flags: violatesCmodx ? [...s.flags, CMODX] : s.flags, ob: firstOb!, executions };
+}
+
+const CMODX = 'violates-CMODX-requirements';
+
+/** Do a fetch and a write of one instruction location, one of them not CMODX-safe, go unordered? */
+function cmodx(s: Static, ob: Relation): boolean {
+  for (const [f, w] of s.cmodxPairs) if (!ob.has(f, w) && !ob.has(w, f)) return true;
+  return false;
 }
 
 /**
