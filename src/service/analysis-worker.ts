@@ -98,7 +98,10 @@ async function analyseJob(job: AnalysisJob, deps: WorkerDeps, date: Date) {
   const base = assembled[0];
   if (!version || !base) throw new Error(`messages of ${job.seriesId} v${job.version} do not form that version`);
   const series: Series = { ...base, id: job.seriesId, versions: [version] };
-  const result = await analyzeSeries([series], { relevance: config.relevance, rules: config.rules, versions: 'newest' });
+  // The whole thread goes along: litmus tests pasted in replies are answered too.
+  const roots = messages.map((m) => m.references[0] ?? m.messageId);
+  const thread = (await store.threadMessages(roots)).map((j) => JSON.parse(j) as MailMessage);
+  const result = await analyzeSeries([series], { relevance: config.relevance, rules: config.rules, versions: 'newest', messages: thread });
   const findings: StoredFinding[] = result.findings.map((f) => ({
     seriesId: job.seriesId, version: job.version, findingId: f.id, fingerprint: f.fingerprint, ruleId: f.ruleId, json: JSON.stringify(f),
   }));

@@ -91,6 +91,15 @@ export class SqlStore implements Store {
     return rows.flatMap((r) => (r.parsed_json ? [String(r.parsed_json)] : []));
   }
 
+  async threadMessages(threadRoots: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const root of [...new Set(threadRoots)]) {
+      const rows = await this.db.all("SELECT parsed_json FROM messages WHERE thread_root = ? AND state = 'parsed' ORDER BY seen_at, message_id", [root]);
+      for (const r of rows) if (r.parsed_json) out.push(String(r.parsed_json));
+    }
+    return out;
+  }
+
   async parsedMessages(messageIds: string[]): Promise<string[]> {
     const out: string[] = [];
     for (const id of messageIds) {

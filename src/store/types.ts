@@ -112,6 +112,8 @@ export interface Store {
   ledger(messageId: string): Promise<LedgerEntry | undefined>;
   /** Parsed JSON of the patches and cover letters of a list (all lists when undefined). */
   parsedPatches(list?: string): Promise<string[]>;
+  /** Parsed JSON of every message in the given threads (replies included), oldest first. */
+  threadMessages(threadRoots: string[]): Promise<string[]>;
   /** Parsed JSON of the given messages, in the order asked, skipping unknown ones. */
   parsedMessages(messageIds: string[]): Promise<string[]>;
   /**

@@ -95,6 +95,19 @@ export function recipients(patch: PatchMail, opts: Pick<ReplyOptions, 'from' | '
   return { to, cc };
 }
 
+/**
+ * A finding about the mail's own text (a litmus test in the commit
+ * message): quote the start of it from the body, as a reviewer would.
+ */
+function quoteFromBody(body: string, f: Finding): string[] {
+  const lines = body.split('\n');
+  const first = Math.max(1, f.line);
+  const last = Math.min(lines.length, f.endLine ?? first + 11, first + 11);
+  const out = lines.slice(first - 1, last);
+  if ((f.endLine ?? last) > last) out.push('[...]');
+  return out;
+}
+
 function sentence(text: string): string {
   const t = text.trim();
   return /[.!?:]$/.test(t) ? t : `${t}.`;
@@ -167,7 +180,7 @@ export function renderReply(ctx: ReplyContext, opts: ReplyOptions): ReplyMail {
   const rulesSeen = new Set<string>();
   let lastFile = '';
   for (const f of ordered) {
-    let quote = quoteForFinding(ctx.files, f);
+    let quote = f.file.startsWith('mid:') ? quoteFromBody(ctx.patch.body, f) : quoteForFinding(ctx.files, f);
     // The file header is quoted once per file.
     if (f.file === lastFile && quote[0]?.startsWith('diff --git ')) quote = quote.slice(2);
     lastFile = f.file;
