@@ -1,14 +1,23 @@
-// R01/R02 on hunks: a patch that changes how many lazy MMU sections (or
-// pauses) a function opens versus closes. Diff-relative on purpose: the
-// hunks rarely show every path, but a conversion such as arch_enter ->
-// lazy_mmu_mode_enable keeps the count, and a slip changes it.
+// R01 (and R02's balance half): lazy MMU sections and pauses opened and
+// closed on every path. On a whole function, the C front end's per-path
+// balance says which path leaves a section open or closes one it did not
+// open; on hunk fragments, which rarely show every path, the question is
+// diff-relative: does the patch change how many sections the visible lines
+// open versus close? A conversion such as arch_enter -> lazy_mmu_mode_enable
+// keeps the count, and a slip changes it.
 import {
   defineRule,
   exitsInsideSections,
+  introducedBy,
+  lineText,
   pairedBalance,
+  removedCalls,
+  reportOn,
+  type BalanceIssue,
   type FunctionRegion,
   type PairSpec,
   type RuleReport,
+  type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
 
 // Parameterised enables (`arch_enter_lazy_mmu_mode_pte(mm, addr, end, ptep)`,
@@ -64,6 +73,50 @@ function exitReports(region: FunctionRegion, spec: PairSpec, closeName: string):
   });
 }
 
+const WHAT: Record<string, string> = { 'lazy-mmu': 'lazy MMU section', 'lazy-mmu-pause': 'lazy MMU pause' };
+
+/** Path balance of a whole function: what the patch's post-image leaks or underflows that the pre-image did not. */
+function pathReports(fn: TouchedFunction): RuleReport[] {
+  const issues = introducedBy(
+    fn,
+    (image) => image.analysis.balance({ resources: ['lazy-mmu', 'lazy-mmu-pause'] }).filter((i) => i.kind !== 'returned' && i.kind !== 'reacquired'),
+    (i: BalanceIssue, image) => `${i.kind}|${i.resource}|${lineText(image, i.line)}|${lineText(image, i.exitLine)}`,
+  );
+  const closes = removedCalls(fn, [...SECTION_CLOSES, 'lazy_mmu_mode_resume']).map((c) => c.line);
+  return issues.flatMap(({ item: i, image }) => {
+    const what = WHAT[i.resource] ?? i.resource;
+    const name = fn.name ?? 'file scope';
+    const r =
+      i.kind === 'leak'
+        ? reportOn(fn, image, {
+            messageId: 'leftOpenOnPath',
+            data: { function: name, what, open: i.callee, openLine: i.line, exitLine: i.exitLine },
+            line: image.lineAt(i.exitLine)?.kind === 'added' ? i.exitLine : i.line,
+            lines: [i.line, i.exitLine],
+            extra: closes,
+            suggestion: 'close it on every exit: set the error and break out, or goto a label that closes it',
+          })
+        : reportOn(fn, image, {
+            messageId: i.kind === 'underflow' ? 'closedNotOpened' : 'callerSectionClosed',
+            data: { function: name, what, close: i.callee, line: i.line },
+            line: i.kind === 'underflow' ? i.line : i.exitLine,
+            suggestion: 'a callback that must leave its caller\'s section uses lazy_mmu_mode_pause()/lazy_mmu_mode_resume()',
+          });
+    return r ? [r] : [];
+  });
+}
+
+const SECTION_CLOSES = ['lazy_mmu_mode_disable', 'arch_leave_lazy_mmu_mode'];
+
+function hunkReports(region: FunctionRegion): RuleReport[] {
+  return [
+    ...balanceReport(region, SECTION, 'section'),
+    ...balanceReport(region, PAUSE, 'pause'),
+    ...exitReports(region, SECTION, 'lazy_mmu_mode_disable'),
+    ...exitReports(region, PAUSE, 'lazy_mmu_mode_resume'),
+  ];
+}
+
 export default defineRule({
   meta: {
     id: 'lazy-mmu-unbalanced',
@@ -101,19 +154,20 @@ export default defineRule({
         'lazy MMU pause without resume: this patch leaves {{count}} lazy_mmu_mode_pause() call(s) in {{function}}() without a matching resume',
       returnInSection:
         'return inside a lazy MMU section: {{function}}() returns here after {{open}}() without reaching the {{close}}() on line {{closeLine}}',
+      leftOpenOnPath:
+        '{{what}} left open: {{function}}() can leave by line {{exitLine}} with the {{what}} that {{open}}() opened on line {{openLine}} still open',
+      closedNotOpened:
+        '{{what}} closed without being opened: {{close}}() on line {{line}} closes a {{what}} that {{function}}() did not open on some path',
+      callerSectionClosed:
+        "caller's {{what}} closed: {{function}}() runs inside its caller's {{what}} (a pte_fn_t callback of apply_to_page_range()) and returns here with it closed",
       moreResumes:
         'lazy MMU resume without pause: this patch leaves {{count}} lazy_mmu_mode_resume() call(s) in {{function}}() without a matching pause',
     },
   },
   check(context) {
     return context
-      .regions()
-      .filter((region) => !implementsLazyMmu(region))
-      .flatMap((region) => [
-        ...balanceReport(region, SECTION, 'section'),
-        ...balanceReport(region, PAUSE, 'pause'),
-        ...exitReports(region, SECTION, 'lazy_mmu_mode_disable'),
-        ...exitReports(region, PAUSE, 'lazy_mmu_mode_resume'),
-      ]);
+      .functions()
+      .filter((fn) => !implementsLazyMmu(fn.region))
+      .flatMap((fn) => (fn.post?.confidence === 'whole-function' ? pathReports(fn) : hunkReports(fn.region)));
   },
 });

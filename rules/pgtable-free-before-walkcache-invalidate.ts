@@ -1,57 +1,71 @@
-// R11 on hunks: an upper-level entry is cleared and the table it pointed to
-// is freed with no TLB invalidate between them in the post-image. Another
-// CPU (or a speculative walk) may still hold the cleared entry in its
-// paging-structure cache and walk the freed, reused page.
+// R11: an upper-level entry is cleared and the table it pointed to is
+// freed on some path with no TLB invalidate between them (the C front end's
+// ordered-event check, HAZARDS P6). Another CPU, or a speculative walk, may
+// still hold the cleared entry in its paging-structure cache and walk the
+// freed, reused page.
 import {
-  callSites,
   defineRule,
-  introducedOrderViolations,
-  type FunctionRegion,
-  type HunkLine,
-  type OrderSpec,
-  type OrderViolation,
+  introducedBy,
+  lineText,
+  removedCalls,
+  reportOn,
+  type CCall,
+  type ImageFunction,
+  type OrderedEventSpec,
   type RuleReport,
+  type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
 
-const WALK_CACHE: OrderSpec = {
-  // A: an entry that points to a table is cleared.
-  first: /(pgd|p4d|pud|pmd)_clear|(pud|pmd)p_huge_get_and_clear|pmdp_get_and_clear/,
-  // B: an invalidate that reaches non-leaf caches (per HAZARDS table F; the
-  // leaf-only question is rule R12's).
-  between:
-    /flush_tlb_\w+|__flush_tlb_\w+|local_flush_tlb_\w+|flush_(pmd|pud)_tlb_range|ptep_clear_flush\w*|pmdp_(huge_)?clear_flush|pmdp_collapse_flush|pmdp_invalidate|tlb_flush_mmu\w*|tlb_finish_mmu|radix__flush_tlb_pwc|hash__flush_tlb_\w+/,
-  // C: the table goes back to the allocator. `*_free_tlb()` and
-  // tlb_remove_table() defer the free past the gather's flush: not here.
-  then:
-    /pte_free_kernel|pte_free|pmd_free|pud_free|p4d_free|pagetable_free|pagetable_free_kernel|pagetable_dtor_free|__pte_free|pte_fragment_free|crst_table_free|free_pages?|__free_pages?/,
+// A: an entry that points to a table is cleared.
+const CLEAR = /^((pgd|p4d|pud|pmd)_clear|(pud|pmd)p_huge_get_and_clear|pmdp_get_and_clear)$/;
+// B: an invalidate that reaches non-leaf caches (HAZARDS table F; the
+// leaf-only question is rule R12's).
+const INVALIDATE =
+  /flush_tlb_\w+|__flush_tlb_\w+|local_flush_tlb_\w+|flush_(pmd|pud)_tlb_range|ptep_clear_flush\w*|pmdp_(huge_)?clear_flush|pmdp_collapse_flush|pmdp_invalidate|tlb_flush_mmu\w*|tlb_finish_mmu|radix__flush_tlb_pwc|hash__flush_tlb_\w+/;
+// C: the table goes back to the allocator. `*_free_tlb()` and
+// tlb_remove_table() defer the free past the gather's flush: not here.
+const FREE =
+  /^(pte_free_kernel|pte_free|pmd_free|pud_free|p4d_free|pagetable_free|pagetable_free_kernel|pagetable_dtor_free|__pte_free|pte_fragment_free|crst_table_free|free_pages?|__free_pages?)$/;
+const WALK_CACHE: OrderedEventSpec = {
+  first: (c: CCall) => CLEAR.test(c.callee),
+  between: (c: CCall) => new RegExp(`^(?:${INVALIDATE.source})$`).test(c.callee),
+  last: (c: CCall) => FREE.test(c.callee),
 };
 
-/** Removed invalidates between A and C: the change that opened the window. */
-function removedInvalidates(region: FunctionRegion, v: OrderViolation): HunkLine[] {
-  for (const fragment of region.fragments) {
-    const from = fragment.indexOf(v.first.line);
-    const to = fragment.indexOf(v.then.line);
-    if (from < 0 || to < 0) continue;
-    const between = fragment.slice(from, to + 1).filter((l) => l.kind === 'removed');
-    return callSites([between], WALK_CACHE.between).map((s) => s.line);
-  }
-  return [];
+/**
+ * On a fragment, a clear and a free in different hunks are not paired: the
+ * lines between them, which the patch does not show, may invalidate.
+ */
+function sameHunk(fn: TouchedFunction, image: ImageFunction, a: number, b: number): boolean {
+  if (image.confidence === 'whole-function') return true;
+  const x = image.lineAt(a);
+  const y = image.lineAt(b);
+  return fn.region.fragments.some((f) => x !== undefined && y !== undefined && f.includes(x) && f.includes(y));
 }
 
-function report(region: FunctionRegion, v: OrderViolation): RuleReport {
-  const out: RuleReport = {
-    messageId: 'freedBeforeInvalidate',
-    data: { free: v.then.name, clear: v.first.name, clearLine: v.first.line.anchorLine },
-    file: region.file,
-    at: v.then.line,
-    evidence: [v.first.line, ...removedInvalidates(region, v), v.then.line],
-    suggestion:
-      'invalidate between the clear and the free: __flush_tlb_kernel_pgtable(addr) on arm64, ' +
-      'flush_tlb_kernel_range() on x86, or free user tables through pte_free_tlb()/pmd_free_tlb()',
-    confidence: region.confidence,
-  };
-  if (region.name !== undefined) out.function = region.name;
-  return out;
+function reports(fn: TouchedFunction): RuleReport[] {
+  const found = introducedBy(
+    fn,
+    (image) => image.analysis.order(WALK_CACHE).filter((v) => sameHunk(fn, image, v.first.line, v.last.line)),
+    (v, image) => `${lineText(image, v.first.line)}\0${lineText(image, v.last.line)}`,
+  );
+  const removed = removedCalls(fn, INVALIDATE).map((s) => s.line);
+  return found.flatMap(({ item: v, image }) => {
+    const r = reportOn(fn, image, {
+      messageId: 'freedBeforeInvalidate',
+      data: { free: v.last.callee, clear: v.first.callee, clearLine: v.first.line },
+      line: v.last.line,
+      lines: [v.first.line],
+      extra: removed.filter((l) => l.anchorLine >= v.first.line && l.anchorLine <= v.last.line),
+      suggestion:
+        'invalidate between the clear and the free: __flush_tlb_kernel_pgtable(addr) on arm64, ' +
+        'flush_tlb_kernel_range() on x86, or free user tables through pte_free_tlb()/pmd_free_tlb()',
+    });
+    if (!r) return [];
+    // Evidence in file order: the clear, the removed invalidate, the free.
+    r.evidence.sort((a, b) => a.anchorLine - b.anchorLine || (a.kind === 'removed' ? -1 : 1));
+    return [r];
+  });
 }
 
 export default defineRule({
@@ -82,8 +96,6 @@ export default defineRule({
     },
   },
   check(context) {
-    return context
-      .regions()
-      .flatMap((region) => introducedOrderViolations(region, WALK_CACHE).map((v) => report(region, v)));
+    return context.functions().flatMap(reports);
   },
 });

@@ -6,6 +6,7 @@
 import type { FileChange, HunkLine } from '../patch/types.ts';
 import type { FunctionRegion } from '../patch/context.ts';
 import type { HazardClass, Severity } from './finding.ts';
+import type { TouchedFunction } from './function-context.ts';
 
 export type { FileChange, Hunk, HunkLine } from '../patch/types.ts';
 export type { FunctionRegion, Image } from '../patch/context.ts';
@@ -20,6 +21,18 @@ export {
   type OrderSpec,
   type OrderViolation,
 } from './order.ts';
+export type { TouchedFunction, ImageFunction } from './function-context.ts';
+export {
+  introducedBy, reportOn, removedCalls, lineText,
+  type ImageIssue, type CReport,
+} from './c-services.ts';
+export {
+  sleepReason, isFlushPrimitive, isLocklessWalker, findCallbacks, probeApiGenerations, mergeApiGenerations,
+  NULLABLE_MAP_CALLS, PTE_MAP_CALLS, PTE_UNMAP_CALLS, UPPER_ENTRY_CLEARS, TABLE_FREES, PTE_CLEARS,
+  type BalanceIssue, type CCall, type FunctionAnalysis, type Region, type Resource, type ApiGenerations,
+  type UncheckedUse, type UnmapProvenance, type OrderedEventSpec,
+} from '../c/index.ts';
+export { uncheckedMapUses } from '../c/index.ts';
 
 export interface RuleReference {
   title: string;
@@ -71,6 +84,12 @@ export interface RuleContext {
   patch: PatchUnderReview;
   /** Function regions of the relevant files, as far as the hunks show them. */
   regions(): FunctionRegion[];
+  /**
+   * The touched functions parsed by the C front end: pre- and post-image,
+   * each with `analyseFunction` results (balance, regions, order,
+   * provenance) and a map back to hunk lines. Computed once per patch.
+   */
+  functions(): TouchedFunction[];
 }
 
 /** What a rule says; the engine makes it a Finding. */

@@ -3,6 +3,7 @@
 // on a line the patch adds or removes), inline suppressions, fingerprints
 // and short ids.
 import { functionRegions, type FunctionRegion } from '../patch/context.ts';
+import { touchedFunctions, type TouchedFunction } from './function-context.ts';
 import type { HunkLine } from '../patch/types.ts';
 import type { Finding, FindingOrigin, Severity } from './finding.ts';
 import { fingerprintOf, shortId } from './fingerprint.ts';
@@ -55,9 +56,12 @@ function restsOnChange(report: RuleReport): boolean {
 export function runRules(rules: Rule[], patch: PatchUnderReview, settings: RuleSettings): PatchRun {
   const run: PatchRun = { findings: [], suppressed: [], notes: [] };
   let regions: FunctionRegion[] | undefined;
+  let functions: TouchedFunction[] | undefined;
+  const regionsOnce = (): FunctionRegion[] => (regions ??= patch.files.flatMap(functionRegions));
   const context = {
     patch,
-    regions: (): FunctionRegion[] => (regions ??= patch.files.flatMap(functionRegions)),
+    regions: regionsOnce,
+    functions: (): TouchedFunction[] => (functions ??= touchedFunctions(patch.files, regionsOnce())),
   };
   const suppressions: Suppression[] = patch.files.flatMap(suppressionsIn);
   const origin: FindingOrigin = {
@@ -104,6 +108,13 @@ function allowance(meta: RuleMeta, finding: Finding): string | undefined {
   )?.reason;
 }
 
+const LOWER: Record<Severity, Severity> = { error: 'warning', warning: 'info', info: 'info' };
+
+/** Findings made from hunk fragments are one severity lower (HAZARDS P1). */
+export function severityOf(severity: Severity, confidence: RuleReport['confidence']): Severity {
+  return confidence === 'fragment' ? LOWER[severity] : severity;
+}
+
 /** The Finding for one report, or an error note when the rule misbehaves. */
 function toFinding(
   rule: Rule,
@@ -129,7 +140,7 @@ function toFinding(
     id: shortId(fingerprint, origin.messageId, n),
     ruleId: meta.id,
     hazardClass: meta.hazardClass,
-    severity: settings[meta.id]?.severity ?? meta.severity,
+    severity: severityOf(settings[meta.id]?.severity ?? meta.severity, report.confidence),
     title: meta.title,
     explanation: formatMessage(template, report.data),
     file: report.file,

@@ -4,8 +4,49 @@ import { fileDiff, ruleTester } from '../../src/analysis/rule-tester.ts';
 
 const VMAP = 'static int vmap_pte_range(pmd_t *pmd, unsigned long addr, unsigned long end,';
 
+/** A new function added whole (definition to closing brace): path balance applies. */
+const added = (lines: string[]): string[] => lines.map((l) => `+${l}`);
+const WHOLE_EARLY_RETURN = added([
+  'static int vmap_range_noflush_pte(pte_t *pte, unsigned long addr, unsigned long end, pgprot_t prot)',
+  '{',
+  '\tlazy_mmu_mode_enable();',
+  '\tfor (; addr < end; addr += PAGE_SIZE, pte++) {',
+  '\t\tif (!pte_none(ptep_get(pte)))',
+  '\t\t\treturn -EBUSY;',
+  '\t\tset_pte_at(&init_mm, addr, pte, pfn_pte(0, prot));',
+  '\t}',
+  '\tlazy_mmu_mode_disable();',
+  '\treturn 0;',
+  '}',
+]);
+
 ruleTester(rule, {
   valid: [
+    {
+      name: 'a whole new function whose error path goes to the disable',
+      diff: fileDiff('mm/vmalloc.c', {
+        oldStart: 90,
+        lines: WHOLE_EARLY_RETURN.map((l) => l.replace('\t\t\treturn -EBUSY;', '\t\t\tgoto out;').replace('\tlazy_mmu_mode_disable();', 'out:\n+\tlazy_mmu_mode_disable();')),
+      }),
+    },
+    {
+      name: 'a whole pte_fn_t callback that pauses and resumes on every path (kasan, v6)',
+      diff: fileDiff('mm/kasan/shadow.c', {
+        oldStart: 300,
+        lines: added([
+          'static int kasan_populate_vmalloc_pte(pte_t *ptep, unsigned long addr, void *unused)',
+          '{',
+          '\tlazy_mmu_mode_pause();',
+          '\tspin_lock(&init_mm.page_table_lock);',
+          '\tif (likely(pte_none(ptep_get(ptep))))',
+          '\t\tset_pte_at(&init_mm, addr, ptep, pte);',
+          '\tspin_unlock(&init_mm.page_table_lock);',
+          '\tlazy_mmu_mode_resume();',
+          '\treturn 0;',
+          '}',
+        ]),
+      }),
+    },
     {
       name: 'both ends converted in separate hunks',
       diff: fileDiff(
@@ -135,6 +176,45 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'HAZARDS R01 in a whole new function: return -EBUSY leaves the section open (error: whole function)',
+      diff: fileDiff('mm/vmalloc.c', { oldStart: 90, lines: WHOLE_EARLY_RETURN }),
+      errors: [
+        {
+          message:
+            'lazy MMU section left open: vmap_range_noflush_pte() can leave by line 95 with the lazy MMU section that lazy_mmu_mode_enable() opened on line 92 still open',
+          file: 'mm/vmalloc.c',
+          line: 95,
+          severity: 'error',
+        },
+      ],
+    },
+    {
+      name: 'a whole pte_fn_t callback that disables its caller\'s section instead of pausing',
+      diff: fileDiff('mm/kasan/shadow.c', {
+        oldStart: 300,
+        lines: added([
+          'static int kasan_populate_vmalloc_pte(pte_t *ptep, unsigned long addr, void *unused)',
+          '{',
+          '\tlazy_mmu_mode_disable();',
+          '\tspin_lock(&init_mm.page_table_lock);',
+          '\tif (likely(pte_none(ptep_get(ptep))))',
+          '\t\tset_pte_at(&init_mm, addr, ptep, pte);',
+          '\tspin_unlock(&init_mm.page_table_lock);',
+          '\treturn 0;',
+          '}',
+        ]),
+      }),
+      errors: [
+        {
+          message:
+            "caller's lazy MMU section closed: kasan_populate_vmalloc_pte() runs inside its caller's lazy MMU section (a pte_fn_t callback of apply_to_page_range()) and returns here with it closed",
+          file: 'mm/kasan/shadow.c',
+          line: 307,
+          severity: 'error',
+        },
+      ],
+    },
+    {
       name: 'HAZARDS R01: return -EINVAL leaves the section open',
       diff: fileDiff('mm/vmalloc.c', {
         oldStart: 60,
@@ -199,6 +279,8 @@ ruleTester(rule, {
           file: 'mm/vmalloc.c',
           line: 135,
           function: 'vmap_pte_range',
+          // Hunk fragments only: one severity lower than the rule's error.
+          severity: 'warning',
         },
       ],
     },

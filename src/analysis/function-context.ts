@@ -1,0 +1,117 @@
+// Function context from the hunks (HAZARDS P1): the pre- and post-image of
+// each touched function, parsed by the C front end and analysed once, with a
+// map from the C line numbers back to the hunk lines a report points at.
+// When a hunk shows a function from its definition to its closing brace, the
+// image is the whole function; otherwise it is a fragment, and findings made
+// from it say so (and the engine lowers them one severity).
+import { analyseFunction, extractFragment, extractFunctions, loadCParser } from '../c/index.ts';
+import type { CFunction, FunctionAnalysis, Resource } from '../c/index.ts';
+import type { FunctionRegion, Image } from '../patch/context.ts';
+import { imageOf } from '../patch/context.ts';
+import type { FileChange, HunkLine } from '../patch/types.ts';
+
+// Loaded once per process; rules run synchronously after that.
+const parser = await loadCParser();
+
+/** One image (pre or post) of a touched function, analysed. */
+export interface ImageFunction {
+  image: Image;
+  /** The C front end's analysis: CFG, balance, regions, order, provenance. */
+  analysis: FunctionAnalysis;
+  /** Whole function visible (definition to closing brace, no gap), or a fragment. */
+  confidence: 'whole-function' | 'fragment';
+  /** Resources the caller holds when this function runs (a pte_fn_t callback runs in lazy MMU mode). */
+  entry: Readonly<Partial<Record<Resource, number>>>;
+  /** The hunk line at a line number of this image. */
+  lineAt(line: number): HunkLine | undefined;
+  /** The hunk lines of this image, in order. */
+  lines: HunkLine[];
+}
+
+export interface TouchedFunction {
+  file: string;
+  name?: string;
+  region: FunctionRegion;
+  /** Undefined when the image shows no line of it (a new or deleted function). */
+  pre?: ImageFunction;
+  post?: ImageFunction;
+}
+
+const numberOf = (line: HunkLine, image: Image): number | undefined => (image === 'pre' ? line.oldLine : line.newLine);
+
+/**
+ * pte_fn_t callbacks, `int fn(pte_t *ptep, unsigned long addr, void *data)`:
+ * apply_to_pte_range() calls them inside a lazy MMU section (38e0edb15bd0).
+ * The `@@` section line or the definition line shows the signature.
+ */
+const PTE_FN_SIGNATURE = /\b(\w+)\s*\(\s*pte_t\s*\*\s*\w+\s*,\s*unsigned long\s+\w+\s*,(\s*void\s*\*\s*\w+\s*\))?\s*$/;
+
+function callbackEntry(file: FileChange, region: FunctionRegion, lines: HunkLine[]): Readonly<Partial<Record<Resource, number>>> {
+  const heads = [...file.hunks.filter((h) => h.sectionFunction === region.name).map((h) => h.section), ...lines.slice(0, 3).map((l) => l.text)];
+  const isPteFn = heads.some((t) => PTE_FN_SIGNATURE.exec(t)?.[1] === region.name);
+  const passed = region.name !== undefined && file.hunks.some((h) =>
+    h.lines.some((l) => new RegExp(`apply_to_(existing_)?page_range\\s*\\([^;]*\\b${region.name}\\b`).test(l.text)));
+  return isPteFn || passed ? { 'lazy-mmu': 1 } : {};
+}
+
+/** The image's lines as one C text, each at its own line number (gaps left blank). */
+function imageText(lines: HunkLine[], image: Image): { text: string; first: number } | undefined {
+  const numbered = lines.filter((l) => numberOf(l, image) !== undefined);
+  const first = numbered[0] ? (numberOf(numbered[0], image) as number) : undefined;
+  if (first === undefined) return undefined;
+  const out: string[] = [];
+  for (const l of numbered) {
+    const n = numberOf(l, image) as number;
+    while (first + out.length < n) out.push('');
+    out.push(l.text);
+  }
+  return { text: out.join('\n'), first };
+}
+
+function pickFunction(fns: CFunction[], name: string | undefined): CFunction | undefined {
+  return fns.find((f) => f.name === name) ?? (name === undefined ? fns[0] : undefined);
+}
+
+function analyseImage(file: FileChange, region: FunctionRegion, image: Image): ImageFunction | undefined {
+  const lines = region.fragments.flatMap((f) => imageOf(f, image));
+  const text = imageText(lines, image);
+  if (!text) return undefined;
+  const byNumber = new Map<number, HunkLine>();
+  for (const l of lines) {
+    const n = numberOf(l, image);
+    if (n !== undefined) byNumber.set(n, l);
+  }
+  const parsed = parser.parse(text.text, `${file.path} (${image}-image)`, { firstLine: text.first });
+  const whole = pickFunction(extractFunctions(parsed), region.name);
+  const fn = whole ?? extractFragment(parsed);
+  if (!fn) return undefined;
+  const entry = callbackEntry(file, region, lines);
+  const analysis = analyseFunction(fn, Object.keys(entry).length > 0 ? { entry } : {});
+  let gapless = true;
+  for (let n = fn.startLine; n <= fn.endLine && gapless; n++) gapless = byNumber.has(n);
+  return {
+    image,
+    analysis,
+    confidence: whole && analysis.complete && gapless ? 'whole-function' : 'fragment',
+    entry,
+    lineAt: (n) => byNumber.get(n),
+    lines,
+  };
+}
+
+/** Touched functions of `files`, in file order, from their regions. */
+export function touchedFunctions(files: FileChange[], regions: FunctionRegion[]): TouchedFunction[] {
+  const out: TouchedFunction[] = [];
+  for (const region of regions) {
+    const file = files.find((f) => f.path === region.file);
+    if (!file) continue;
+    const touched: TouchedFunction = { file: region.file, region };
+    if (region.name !== undefined) touched.name = region.name;
+    const pre = analyseImage(file, region, 'pre');
+    const post = analyseImage(file, region, 'post');
+    if (pre) touched.pre = pre;
+    if (post) touched.post = post;
+    if (pre || post) out.push(touched);
+  }
+  return out;
+}
