@@ -69,9 +69,10 @@ export function planReplies(input: PlanInput, policy: ReplyPolicy, opts: ReplyOp
 }
 
 /** How the patch was analysed, for the reply's first paragraph. */
-export function describeBase(version: SeriesVersion, kernelTree: string | undefined): string {
+export function describeBase(version: SeriesVersion, kernelTree: string | undefined, wholeFunctions = false): string {
   const base = version.baseCommit ?? version.patches.find((p) => p.baseCommit)?.baseCommit;
-  if (kernelTree && base) return `analysed against base-commit ${base.slice(0, 12)} of the configured kernel tree`;
+  // Only claim whole-function context when the rules were given whole files.
+  if (kernelTree && wholeFunctions) return `analysed against ${base ? `base-commit ${base.slice(0, 12)}` : 'the HEAD'} of the configured kernel tree`;
   if (base) return `analysed on the patch's hunks alone (base-commit ${base.slice(0, 12)} given, no kernel tree configured), so on fragments`;
   return "analysed on the patch's hunks alone (no base-commit, no kernel tree), so on fragments";
 }

@@ -1,0 +1,83 @@
+// A FileProvider over a local kernel git tree (`analysis.kernelTree`):
+// files at a commit through one long-lived `git cat-file --batch`, so
+// whole-file context costs a pipe round trip per file, not a process.
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { FileProvider } from '../patch/file-provider.ts';
+
+export class GitTreeFileProvider implements FileProvider {
+  private cat: ChildProcessWithoutNullStreams | undefined;
+  private buffer = Buffer.alloc(0);
+  private waiting: Array<(answer: { found: boolean; content: Buffer }) => void> = [];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly treeDir: string, private readonly gitBin = 'git') {}
+
+  async resolveBase(baseCommit: string | undefined): Promise<{ commit: string; from: 'base-commit' | 'head' } | undefined> {
+    if (baseCommit) {
+      const r = this.git(['rev-parse', '--verify', '--quiet', `${baseCommit}^{commit}`]);
+      if (r.ok) return { commit: r.out, from: 'base-commit' };
+    }
+    const head = this.git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+    return head.ok ? { commit: head.out, from: 'head' } : undefined;
+  }
+
+  fileAt(commit: string, path: string): Promise<string | undefined> {
+    // One request at a time on the batch pipe: answers come back in order.
+    const next = this.queue.then(() => this.ask(`${commit}:${path}`));
+    this.queue = next.catch(() => undefined);
+    return next.then((a) => (a.found ? a.content.toString('utf8') : undefined));
+  }
+
+  async close(): Promise<void> {
+    const cat = this.cat;
+    this.cat = undefined;
+    if (!cat) return;
+    cat.stdin.end();
+    await new Promise<void>((resolve) => { cat.once('exit', () => resolve()); setTimeout(() => { cat.kill(); resolve(); }, 2000).unref(); });
+  }
+
+  private git(args: string[]): { ok: boolean; out: string } {
+    const r = spawnSync(this.gitBin, ['-C', this.treeDir, ...args], { encoding: 'utf8' });
+    return { ok: r.status === 0, out: (r.stdout ?? '').trim() };
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    if (this.cat) return this.cat;
+    const cat = spawn(this.gitBin, ['-C', this.treeDir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    cat.stdout.on('data', (d: Buffer) => { this.buffer = Buffer.concat([this.buffer, d]); this.drain(); });
+    cat.on('exit', () => {
+      this.cat = undefined;
+      for (const w of this.waiting.splice(0)) w({ found: false, content: Buffer.alloc(0) });
+    });
+    this.cat = cat;
+    return cat;
+  }
+
+  private ask(spec: string): Promise<{ found: boolean; content: Buffer }> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.start().stdin.write(`${spec}\n`);
+    });
+  }
+
+  /** Answers of `cat-file --batch`: `<sha> <type> <size>\n<content>\n` or `<spec> missing\n`. */
+  private drain(): void {
+    for (;;) {
+      const nl = this.buffer.indexOf(0x0a);
+      if (nl < 0) return;
+      const header = this.buffer.subarray(0, nl).toString('utf8');
+      if (/ missing$| ambiguous$/.test(header)) {
+        this.buffer = this.buffer.subarray(nl + 1);
+        this.waiting.shift()?.({ found: false, content: Buffer.alloc(0) });
+        continue;
+      }
+      const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+      if (!m) { this.buffer = this.buffer.subarray(nl + 1); continue; }
+      const size = Number(m[2]);
+      if (this.buffer.length < nl + 1 + size + 1) return;
+      const content = this.buffer.subarray(nl + 1, nl + 1 + size);
+      this.buffer = this.buffer.subarray(nl + 1 + size + 1);
+      this.waiting.shift()?.({ found: m[1] === 'blob', content: Buffer.from(content) });
+    }
+  }
+}
