@@ -9,6 +9,8 @@ import type {
   ReplyRow, ReplyState, SeenMessage, Store, StoreCounts, StoredFinding,
 } from './types.ts';
 
+/** Advisory lock key of schema migrations ("ptbot" in ASCII). */
+const MIGRATION_LOCK = 0x7074626f74;
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 
@@ -19,17 +21,19 @@ export class SqlStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    await this.db.exec('CREATE TABLE IF NOT EXISTS ptbot_schema (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-    for (const m of this.migrations) {
-      await this.db.tx(async (q) => {
-        // Re-checked inside the transaction: two processes starting at once
-        // apply each migration once (the primary key settles a race).
-        const done = await q.all('SELECT version FROM ptbot_schema WHERE version = ?', [m.version]);
-        if (done.length) return;
-        for (const s of m.statements(this.db.dialect)) await q.run(s);
+    // One transaction, serialised across processes (an advisory lock on
+    // PostgreSQL, BEGIN IMMEDIATE on SQLite): workers starting together
+    // apply each migration once and none sees half a schema.
+    await this.db.tx(async (q) => {
+      if (this.db.dialect.name === 'postgres') await q.all('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
+      await q.run('CREATE TABLE IF NOT EXISTS ptbot_schema (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+      const done = new Set((await q.all('SELECT version FROM ptbot_schema')).map((r) => num(r.version)));
+      for (const m of this.migrations) {
+        if (done.has(m.version)) continue;
+        for (const st of m.statements(this.db.dialect)) await q.run(st);
         await q.run('INSERT INTO ptbot_schema (version, description, applied_at) VALUES (?, ?, ?)', [m.version, m.description, Date.now()]);
-      });
-    }
+      }
+    });
   }
 
   close(): Promise<void> { return this.db.close(); }

@@ -16,10 +16,16 @@ let pg: PostgresServer;
 before(async () => { pg = await startPostgres(); });
 after(async () => { await pg?.stop(); rmSync(dir, { recursive: true, force: true }); });
 
+const errors: string[] = [];
 function run(config: string): Promise<number | null> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'ptbot.js'), 'poll', '--once', '--config', config], { cwd: ROOT, stdio: 'ignore' });
-    child.on('exit', (code) => resolve(code));
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'ptbot.js'), 'poll', '--once', '--config', config], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('exit', (code) => {
+      if (code !== 0) errors.push(err.split('\n').filter((l) => !l.includes('"level":"info"')).slice(-5).join('\n'));
+      resolve(code);
+    });
   });
 }
 
@@ -34,7 +40,7 @@ test('two pollers on one PostgreSQL analyse each series version once between the
   writeFileSync(config, ['lists:', '  - name: linux-mm', `    files: ${input}`, 'analysis:', '  completeWaitMinutes: 0',
     'store:', '  engine: postgres', `  postgresUrl: ${url}`, 'reply:', `  outboxDir: ${join(dir, 'outbox')}`, ''].join('\n'));
   const codes = await Promise.all([run(config), run(config)]);
-  assert.deepEqual(codes, [0, 0]);
+  assert.deepEqual(codes, [0, 0], errors.join('\n---\n'));
   // A third run finds nothing left to do.
   assert.equal(await run(config), 0);
   const store = new SqlStore(openPostgres(url));
