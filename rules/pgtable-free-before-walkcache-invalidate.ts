@@ -9,8 +9,8 @@ import {
   lineText,
   removedCalls,
   reportOn,
+  sameHunk,
   type CCall,
-  type ImageFunction,
   type OrderedEventSpec,
   type RuleReport,
   type TouchedFunction,
@@ -31,17 +31,6 @@ const WALK_CACHE: OrderedEventSpec = {
   between: (c: CCall) => new RegExp(`^(?:${INVALIDATE.source})$`).test(c.callee),
   last: (c: CCall) => FREE.test(c.callee),
 };
-
-/**
- * On a fragment, a clear and a free in different hunks are not paired: the
- * lines between them, which the patch does not show, may invalidate.
- */
-function sameHunk(fn: TouchedFunction, image: ImageFunction, a: number, b: number): boolean {
-  if (image.confidence === 'whole-function') return true;
-  const x = image.lineAt(a);
-  const y = image.lineAt(b);
-  return fn.region.fragments.some((f) => x !== undefined && y !== undefined && f.includes(x) && f.includes(y));
-}
 
 function reports(fn: TouchedFunction): RuleReport[] {
   const found = introducedBy(

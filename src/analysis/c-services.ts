@@ -6,6 +6,7 @@ import { callSites, type CallSite, type NameMatcher } from './code.ts';
 import type { ImageFunction, TouchedFunction } from './function-context.ts';
 import type { HunkLine } from '../patch/types.ts';
 import type { RuleReport } from './rule-api.ts';
+import { heldCount, type BalanceIssue, type Resource } from '../c/index.ts';
 
 /** One result of the post-image that the pre-image did not have. */
 export interface ImageIssue<T> {
@@ -75,4 +76,37 @@ export function reportOn(fn: TouchedFunction, image: ImageFunction, r: CReport):
   if (r.suggestion !== undefined) out.suggestion = r.suggestion;
   if (fn.name !== undefined) out.function = fn.name;
   return out;
+}
+
+/** Do two image lines sit in one hunk (nothing unseen between them)? */
+export function sameHunk(fn: TouchedFunction, image: ImageFunction, a: number, b: number): boolean {
+  if (image.confidence === 'whole-function') return true;
+  const x = image.lineAt(a);
+  const y = image.lineAt(b);
+  return x !== undefined && y !== undefined && fn.region.fragments.some((f) => f.includes(x) && f.includes(y));
+}
+
+/**
+ * Balance issues of `resources` the patch introduces. On a fragment only what
+ * the hunks can show counts: a leak by a `return` in the same hunk as the
+ * acquisition (the end of a hunk is no exit, and code between hunks is
+ * unseen); underflows need the whole function.
+ */
+export function introducedBalance(fn: TouchedFunction, resources: readonly Resource[]): Array<ImageIssue<BalanceIssue>> {
+  const visible = (image: ImageFunction) => (i: BalanceIssue): boolean => {
+    if (i.kind === 'returned' || i.kind === 'reacquired') return false;
+    if (image.confidence === 'whole-function') return true;
+    // The path must leave by a return that holds the resource: falling off
+    // the end of a hunk is no exit, even when the hunk's last line is a return.
+    const ret = image.analysis.cfg.nodes.find((n) => n.kind === 'return' && n.line === i.exitLine);
+    const held = ret !== undefined && image.analysis.held.statesAt(ret.id).some((st) => heldCount(st, i.resource) > (image.entry[i.resource] ?? 0));
+    return i.kind === 'leak' && held && sameHunk(fn, image, i.line, i.exitLine);
+  };
+  // Keyed by what is held and where the path leaves, not by the acquiring
+  // call's text: converting pte_offset_map_nolock() to _ro_nolock() keeps a leak the same leak.
+  return introducedBy(
+    fn,
+    (image) => image.analysis.balance({ resources }).filter(visible(image)),
+    (i, image) => `${i.kind}|${i.resource}|${lineText(image, i.kind === 'leak' ? i.exitLine : i.line)}`,
+  );
 }

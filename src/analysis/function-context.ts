@@ -54,9 +54,19 @@ function callbackEntry(file: FileChange, region: FunctionRegion, lines: HunkLine
   return isPteFn || passed ? { 'lazy-mmu': 1 } : {};
 }
 
+/**
+ * A hunk that starts inside a block comment (` * must use the nested
+ * version`) would parse as code: its leading comment lines are left out.
+ */
+function withoutLeadingComment(lines: HunkLine[]): HunkLine[] {
+  let i = 0;
+  while (i < lines.length && /^\s*(\*(\s|\/|$)|$)/.test(lines[i]?.text ?? '')) i++;
+  return i > 0 && /\*\//.test(lines[i - 1]?.text ?? '') ? lines.slice(i) : lines;
+}
+
 /** The image's lines as one C text, each at its own line number (gaps left blank). */
-function imageText(lines: HunkLine[], image: Image): { text: string; first: number } | undefined {
-  const numbered = lines.filter((l) => numberOf(l, image) !== undefined);
+function imageText(fragments: HunkLine[][], image: Image): { text: string; first: number } | undefined {
+  const numbered = fragments.flatMap((f) => withoutLeadingComment(f)).filter((l) => numberOf(l, image) !== undefined);
   const first = numbered[0] ? (numberOf(numbered[0], image) as number) : undefined;
   if (first === undefined) return undefined;
   const out: string[] = [];
@@ -73,8 +83,9 @@ function pickFunction(fns: CFunction[], name: string | undefined): CFunction | u
 }
 
 function analyseImage(file: FileChange, region: FunctionRegion, image: Image): ImageFunction | undefined {
-  const lines = region.fragments.flatMap((f) => imageOf(f, image));
-  const text = imageText(lines, image);
+  const fragments = region.fragments.map((f) => imageOf(f, image));
+  const lines = fragments.flat();
+  const text = imageText(fragments, image);
   if (!text) return undefined;
   const byNumber = new Map<number, HunkLine>();
   for (const l of lines) {

@@ -23,7 +23,7 @@ export {
 } from './order.ts';
 export type { TouchedFunction, ImageFunction } from './function-context.ts';
 export {
-  introducedBy, reportOn, removedCalls, lineText,
+  introducedBy, introducedBalance, sameHunk, reportOn, removedCalls, lineText,
   type ImageIssue, type CReport,
 } from './c-services.ts';
 export {
