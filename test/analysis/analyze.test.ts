@@ -24,11 +24,9 @@ before(async () => {
 const one = (path: string): Series[] => [seriesOf([patchMailFromFile(path)])];
 const where = (r: AnalysisResult): string[] => r.findings.map((f) => `${f.file}:${f.line} ${f.ruleId}`);
 
-test('the loader finds both rules', () => {
-  assert.deepEqual(
-    rules.map((r) => r.meta.id),
-    ['lazy-mmu-unbalanced', 'pgtable-free-before-walkcache-invalidate'],
-  );
+test('the loader finds the first two rules among the others', () => {
+  const ids = rules.map((r) => r.meta.id);
+  for (const id of ['lazy-mmu-unbalanced', 'pgtable-free-before-walkcache-invalidate', 'pte-map-unbalanced']) assert.ok(ids.includes(id), id);
 });
 
 test('Kevin Brodsky\'s "mm: introduce generic lazy_mmu helpers" (v3..v6) is silent, and relevant', () => {
