@@ -14,6 +14,7 @@ import type { CompiledScenario, ScenarioOutcome } from './types.ts';
 export { type BudgetLimits, DEFAULT_PATCH_BUDGET, PatchBudget } from './budget.ts';
 export { type CompiledScenario, type NotDecided, type ScenarioOutcome, type ScenarioSimulation, isDecided } from './types.ts';
 export { type StaticKeyFacts, V6_PROTOCOL } from './static-key.ts';
+export { ptdumpStaticKeyFacts } from './ptdump-facts.ts';
 export { type PtdumpIfetchFacts, PTDUMP_COMMIT_PROTOCOL } from './ptdump-ifetch.ts';
 export { type FreerSync, type LocklessWalkFacts, type WalkerProtection } from './lockless-walk.ts';
 export { type LazyMmuCpu, type LazyMmuFacts, storeDeferred } from './lazy-mmu.ts';

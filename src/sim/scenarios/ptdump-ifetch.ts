@@ -39,7 +39,8 @@ function walker(f: PtdumpIfetchFacts): string[] {
   return [
     '(* static_key_enable *)',
     'STR W1, [X0]',
-    ...(f.cacheMaintenance ? ['DC CVAU,X0', ...dsb, 'IC IVAU,X0', ...dsb] : dsb),
+    // Without the maintenance the two DSBs stay, back to back (corpus ptdump+P0-no-cmo).
+    ...(f.cacheMaintenance ? ['DC CVAU,X0', ...dsb, 'IC IVAU,X0', ...dsb] : [...dsb, ...dsb]),
     ...(f.patcherIsb ? ['ISB'] : []),
     '',
     ...(f.walkerLock ? ['(* mmap_lock *)', 'Lwlock:', 'MOV W7, #1', 'SWPA W7, W8, [X2]', ''] : []),
