@@ -8,7 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
   ARM64_FLUSH_PROTOCOL, DEFAULT_PATCH_BUDGET, PTDUMP_COMMIT_PROTOCOL, PatchBudget, type ScenarioRequest, V6_PROTOCOL,
-  compileScenario, isDecided, simulatePatchScenarios,
+  X86_SHOOTDOWN_PROTOCOL, compileScenario, isDecided, simulatePatchScenarios,
 } from '../src/sim/scenarios/index.ts';
 
 const REPEAT = 5;
@@ -28,6 +28,7 @@ const scenarios: readonly ScenarioRequest[] = [
   { template: 'lazy-mmu-populate', facts: { defersPteStore: true, cpus: [lazyCpu, lazyCpu, lazyCpu] } },
   { template: 'tlbi-free', facts: ARM64_FLUSH_PROTOCOL },
   { template: 'tlbi-free', facts: { ...ARM64_FLUSH_PROTOCOL, dsbAfterTlbi: false } },
+  { template: 'x86-shootdown', facts: X86_SHOOTDOWN_PROTOCOL },
 ];
 
 const patches: readonly { readonly name: string; readonly requests: readonly ScenarioRequest[] }[] = [
@@ -35,7 +36,8 @@ const patches: readonly { readonly name: string; readonly requests: readonly Sce
   { name: 'ptdump v6 (inc/dec, ifetch seed, arm64 flush)', requests: [scenarios[0]!, scenarios[4]!, scenarios[10]!] },
   { name: 'KASAN lazy MMU populate fix (2 and 3 CPUs)', requests: [scenarios[8]!, scenarios[9]!] },
   { name: 'GUP-fast / pte_free_defer', requests: [scenarios[6]!, scenarios[7]!] },
-  { name: 'all twelve scenarios', requests: scenarios },
+  { name: 'x86 free_pgtables() (shootdown, lockless walk)', requests: [scenarios[12]!, scenarios[6]!] },
+  { name: 'all thirteen scenarios', requests: scenarios },
 ];
 
 function median(xs: readonly number[]): number {

@@ -9,6 +9,7 @@ import { type LocklessWalkFacts, compileLocklessWalk } from './lockless-walk.ts'
 import { type PtdumpIfetchFacts, compilePtdumpIfetch } from './ptdump-ifetch.ts';
 import { type StaticKeyFacts, compileStaticKey } from './static-key.ts';
 import { type TlbiFreeFacts, compileTlbiFree } from './tlbi-free.ts';
+import { type X86ShootdownFacts, compileX86Shootdown } from './x86-shootdown.ts';
 import type { CompiledScenario, ScenarioOutcome } from './types.ts';
 
 export { type BudgetLimits, DEFAULT_PATCH_BUDGET, PatchBudget } from './budget.ts';
@@ -19,6 +20,7 @@ export { type PtdumpIfetchFacts, PTDUMP_COMMIT_PROTOCOL } from './ptdump-ifetch.
 export { type FreerSync, type LocklessWalkFacts, type WalkerProtection } from './lockless-walk.ts';
 export { type LazyMmuCpu, type LazyMmuFacts, storeDeferred } from './lazy-mmu.ts';
 export { ARM64_FLUSH_PROTOCOL, type TlbiFreeFacts } from './tlbi-free.ts';
+export { X86_SHOOTDOWN_PROTOCOL, type X86ShootdownFacts, ipiSent } from './x86-shootdown.ts';
 
 /** The finding classes (DESIGN.md) a scenario's result belongs to. */
 export type ScenarioHazardClass = 'static-key' | 'walker-sync' | 'table-free' | 'lazy-mmu' | 'tlb-invalidate';
@@ -57,13 +59,18 @@ export const lazyMmuPopulate = template<LazyMmuFacts>('lazy-mmu-populate', 'lazy
 export const tlbiFree = template<TlbiFreeFacts>('tlbi-free', 'tlb-invalidate',
   'pte clear, TLB invalidation and page reuse vs. an access through the old mapping (arm64)', compileTlbiFree);
 
+/** (e) x86: clear -> IPI shootdown (waited for) -> free vs. a walk in flight on the target (C/LKMM). */
+export const x86Shootdown = template<X86ShootdownFacts>('x86-shootdown', 'tlb-invalidate',
+  'pmd clear, TLB shootdown IPI and table free vs. a walk in flight on another CPU (x86)', compileX86Shootdown);
+
 /** One scenario a rule asks for: a template and its facts. */
 export type ScenarioRequest =
   | { readonly template: 'static-key-walkers'; readonly facts: StaticKeyFacts }
   | { readonly template: 'ptdump-ifetch'; readonly facts: PtdumpIfetchFacts }
   | { readonly template: 'lockless-walk'; readonly facts: LocklessWalkFacts }
   | { readonly template: 'lazy-mmu-populate'; readonly facts: LazyMmuFacts }
-  | { readonly template: 'tlbi-free'; readonly facts: TlbiFreeFacts };
+  | { readonly template: 'tlbi-free'; readonly facts: TlbiFreeFacts }
+  | { readonly template: 'x86-shootdown'; readonly facts: X86ShootdownFacts };
 
 export function compileScenario(r: ScenarioRequest): CompiledScenario {
   switch (r.template) {
@@ -72,6 +79,7 @@ export function compileScenario(r: ScenarioRequest): CompiledScenario {
     case 'lockless-walk': return locklessWalk.compile(r.facts);
     case 'lazy-mmu-populate': return lazyMmuPopulate.compile(r.facts);
     case 'tlbi-free': return tlbiFree.compile(r.facts);
+    case 'x86-shootdown': return x86Shootdown.compile(r.facts);
   }
 }
 
