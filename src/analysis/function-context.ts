@@ -49,8 +49,9 @@ const PTE_FN_SIGNATURE = /\b(\w+)\s*\(\s*pte_t\s*\*\s*\w+\s*,\s*unsigned long\s+
 function callbackEntry(file: FileChange, region: FunctionRegion, lines: HunkLine[]): Readonly<Partial<Record<Resource, number>>> {
   const heads = [...file.hunks.filter((h) => h.sectionFunction === region.name).map((h) => h.section), ...lines.slice(0, 3).map((l) => l.text)];
   const isPteFn = heads.some((t) => PTE_FN_SIGNATURE.exec(t)?.[1] === region.name);
+  // The call may span lines: look at each hunk's text as a whole.
   const passed = region.name !== undefined && file.hunks.some((h) =>
-    h.lines.some((l) => new RegExp(`apply_to_(existing_)?page_range\\s*\\([^;]*\\b${region.name}\\b`).test(l.text)));
+    new RegExp(`apply_to_(existing_)?page_range\\s*\\([^;]*\\b${region.name}\\b`).test(h.lines.map((l) => l.text).join('\n')));
   return isPteFn || passed ? { 'lazy-mmu': 1 } : {};
 }
 

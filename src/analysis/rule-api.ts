@@ -106,6 +106,11 @@ export interface RuleReport {
   evidence: HunkLine[];
   suggestion?: string;
   confidence: 'whole-function' | 'fragment';
+  /**
+   * Overrides meta.severity for this report (HAZARDS gives some rules a
+   * higher severity on certain paths: R04 in kasan/vmalloc). Config wins.
+   */
+  severity?: Severity;
 }
 
 export interface Rule {

@@ -140,7 +140,7 @@ function toFinding(
     id: shortId(fingerprint, origin.messageId, n),
     ruleId: meta.id,
     hazardClass: meta.hazardClass,
-    severity: severityOf(settings[meta.id]?.severity ?? meta.severity, report.confidence),
+    severity: severityOf(settings[meta.id]?.severity ?? report.severity ?? meta.severity, report.confidence),
     title: meta.title,
     explanation: formatMessage(template, report.data),
     file: report.file,
