@@ -93,14 +93,24 @@ function analyseImage(file: FileChange, region: FunctionRegion, image: Image): I
     const n = numberOf(l, image);
     if (n !== undefined) byNumber.set(n, l);
   }
-  const parsed = parser.parse(text.text, `${file.path} (${image}-image)`, { firstLine: text.first });
-  const whole = pickFunction(extractFunctions(parsed), region.name);
-  const fn = whole ?? extractFragment(parsed);
+  const name = `${file.path} (${image}-image)`;
+  const parsed = parser.parse(text.text, name, { firstLine: text.first });
+  let whole = pickFunction(extractFunctions(parsed), region.name);
+  const last = Math.max(...byNumber.keys());
+  let gapless = true;
+  for (let n = whole?.startLine ?? 0; whole && n <= last && gapless; n++) gapless = byNumber.has(n);
+  let fn = whole ?? extractFragment(parsed);
+  if (whole && !gapless) {
+    // The head and a later hunk with a gap between: the blank gap would let
+    // an inner `}` close the function early. Analyse the body as a fragment.
+    const bodyStart = whole.bodyNode.startPosition.row + 1;
+    const headless = text.text.split('\n').map((l, i) => (text.first + i <= bodyStart ? '' : l)).join('\n');
+    fn = extractFragment(parser.parse(headless, name, { firstLine: text.first }));
+    whole = undefined;
+  }
   if (!fn) return undefined;
   const entry = callbackEntry(file, region, lines);
   const analysis = analyseFunction(fn, Object.keys(entry).length > 0 ? { entry } : {});
-  let gapless = true;
-  for (let n = fn.startLine; n <= fn.endLine && gapless; n++) gapless = byNumber.has(n);
   return {
     image,
     analysis,

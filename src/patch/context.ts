@@ -54,8 +54,14 @@ export function functionRegions(file: FileChange): FunctionRegion[] {
     }
     return region;
   };
+  // A definition the patch renames (`-int pmd_free_pte_page(` then
+  // `+static int __pmd_free_pte_page(`): later hunks' `@@` sections, taken
+  // from the old file, still name the old function, but their lines belong
+  // to the renamed one.
+  const renamed = new Map<string, string>();
+  let removedDefinition: string | undefined;
   for (const hunk of file.hunks) {
-    let current = hunk.sectionFunction;
+    let current = hunk.sectionFunction === undefined ? undefined : (renamed.get(hunk.sectionFunction) ?? hunk.sectionFunction);
     let fragment: HunkLine[] = [];
     let owner = regionFor(current);
     const flush = (): void => {
@@ -64,6 +70,11 @@ export function functionRegions(file: FileChange): FunctionRegion[] {
     };
     for (const line of hunk.lines) {
       const defined = definedFunction(line.text);
+      if (defined !== undefined && line.kind === 'removed') removedDefinition = defined;
+      else if (defined !== undefined && line.kind === 'added' && removedDefinition !== undefined) {
+        if (removedDefinition !== defined) renamed.set(removedDefinition, defined);
+        removedDefinition = undefined;
+      } else if (defined !== undefined) removedDefinition = undefined;
       if (defined !== undefined && defined !== current) {
         flush();
         current = defined;
