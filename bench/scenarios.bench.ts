@@ -8,7 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
   ARM64_FLUSH_PROTOCOL, DEFAULT_PATCH_BUDGET, PTDUMP_COMMIT_PROTOCOL, PatchBudget, type ScenarioRequest, V6_PROTOCOL,
-  X86_SHOOTDOWN_PROTOCOL, compileScenario, isDecided, simulatePatchScenarios,
+  KERNEL_PGTABLE_FLUSH, X86_SHOOTDOWN_PROTOCOL, compileScenario, exploreWalkCache, isDecided, simulatePatchScenarios, walkCacheFree,
 } from '../src/sim/scenarios/index.ts';
 
 const REPEAT = 5;
@@ -68,6 +68,17 @@ for (const r of scenarios) {
   walls.push(last.wall);
   for (let k = 1; k < REPEAT; k++) { last = timed([r]); walls.push(last.wall); }
   md += `| ${c.name} | ${c.model}${c.variant.length > 0 ? `, ${c.variant.join(',')}` : ''} | ${last.verdicts[0]} | ${last.spent.toLocaleString('en')} | ${ms(median(walls))} ms | ${ms(walls[0]!)} ms |\n`;
+}
+for (const f of [KERNEL_PGTABLE_FLUSH, { ...KERNEL_PGTABLE_FLUSH, tlbi: 'last-level' as const }]) {
+  const walls: number[] = [];
+  let o = walkCacheFree.run(f, DEFAULT_PATCH_BUDGET);
+  for (let k = 0; k < REPEAT; k++) {
+    const t0 = performance.now();
+    o = walkCacheFree.run(f, DEFAULT_PATCH_BUDGET);
+    walls.push(performance.now() - t0);
+  }
+  const v = isDecided(o) ? `${o.observation} ${o.positive} ${o.negative}` : 'not decided';
+  md += `| walk-cache-free (TLBI ${f.tlbi}) | abstract-tlb | ${v} | ${exploreWalkCache(f, DEFAULT_PATCH_BUDGET.maxCandidates).explored} states | ${ms(median(walls))} ms | ${ms(walls[0]!)} ms |\n`;
 }
 md += `\nPer patch (the scenarios of one patch in one PatchBudget of ${DEFAULT_PATCH_BUDGET.maxCandidates.toLocaleString('en')} candidates; repeated tests are simulated once):\n\n`;
 md += '| patch | scenarios | decided | candidates | median | first |\n| --- | --- | --- | --- | --- | --- |\n';

@@ -47,6 +47,11 @@ export class PatchBudget {
     return null;
   }
 
+  /** Spend `units` (candidates, or states of the abstract walk-cache model) from what is left. */
+  charge(units: number): void {
+    this.candidatesLeft -= units;
+  }
+
   /** Parse and simulate one compiled scenario within what is left. */
   run(s: CompiledScenario): ScenarioOutcome {
     const variant = s.variant.length > 0 ? s.variant.join(',') : '-';

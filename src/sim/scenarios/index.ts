@@ -9,6 +9,7 @@ import { type LocklessWalkFacts, compileLocklessWalk } from './lockless-walk.ts'
 import { type PtdumpIfetchFacts, compilePtdumpIfetch } from './ptdump-ifetch.ts';
 import { type StaticKeyFacts, compileStaticKey } from './static-key.ts';
 import { type TlbiFreeFacts, compileTlbiFree } from './tlbi-free.ts';
+import { type WalkCacheFacts, describeWalkCache, exploreWalkCache, walkCacheSimulation } from './walk-cache.ts';
 import { type X86ShootdownFacts, compileX86Shootdown } from './x86-shootdown.ts';
 import type { CompiledScenario, ScenarioOutcome } from './types.ts';
 
@@ -20,6 +21,7 @@ export { type PtdumpIfetchFacts, PTDUMP_COMMIT_PROTOCOL } from './ptdump-ifetch.
 export { type FreerSync, type LocklessWalkFacts, type WalkerProtection } from './lockless-walk.ts';
 export { type LazyMmuCpu, type LazyMmuFacts, storeDeferred } from './lazy-mmu.ts';
 export { ARM64_FLUSH_PROTOCOL, type TlbiFreeFacts } from './tlbi-free.ts';
+export { KERNEL_PGTABLE_FLUSH, type WalkCacheFacts, type WalkCacheResult, exploreWalkCache } from './walk-cache.ts';
 export { X86_SHOOTDOWN_PROTOCOL, type X86ShootdownFacts, ipiSent } from './x86-shootdown.ts';
 
 /** The finding classes (DESIGN.md) a scenario's result belongs to. */
@@ -62,6 +64,29 @@ export const tlbiFree = template<TlbiFreeFacts>('tlbi-free', 'tlb-invalidate',
 /** (e) x86: clear -> IPI shootdown (waited for) -> free vs. a walk in flight on the target (C/LKMM). */
 export const x86Shootdown = template<X86ShootdownFacts>('x86-shootdown', 'tlb-invalidate',
   'pmd clear, TLB shootdown IPI and table free vs. a walk in flight on another CPU (x86)', compileX86Shootdown);
+
+/**
+ * (e, arm64 intermediate levels) clear -> DSB ISHST -> TLBI -> DSB ISH -> free
+ * of a table vs. an MMU walk that may hold the table descriptor in its walk
+ * cache: the abstract model of walk-cache.ts, not a litmus test (herd's
+ * vmsa models only the last level). Its `litmus` is the scenario as text.
+ */
+export const walkCacheFree = {
+  id: 'walk-cache-free',
+  hazardClass: 'tlb-invalidate' as ScenarioHazardClass,
+  title: 'table clear, TLBI and table free vs. an MMU walk through the walk cache (arm64, abstract model)',
+  describe: describeWalkCache,
+  run(facts: WalkCacheFacts, budget: PatchBudget | BudgetLimits): ScenarioOutcome {
+    const b = budgetOf(budget);
+    const text = describeWalkCache(facts);
+    const undecided = (why: string): ScenarioOutcome => ({ notDecided: why, litmus: text, model: 'abstract-tlb', variant: '-' });
+    const why = b.exhausted();
+    if (why !== null) return undecided(why);
+    const r = exploreWalkCache(facts, b.remainingCandidates);
+    b.charge(r.explored);
+    return r.budgetExceeded ? undecided(`state budget exceeded after ${r.explored} states`) : walkCacheSimulation(facts, r);
+  },
+};
 
 /** One scenario a rule asks for: a template and its facts. */
 export type ScenarioRequest =
