@@ -82,6 +82,33 @@ function localCopyReports(fn: TouchedFunction): RuleReport[] {
   });
 }
 
+/**
+ * `if (walk->mm == &init_mm) pte_offset_kernel() else pte_offset_map()`:
+ * other mms map kernel addresses too (efi_mm), and pte_offset_map()'s user
+ * validation (pmd_bad() clears the entry) then hits kernel tables: the
+ * espfix pmds in the EFI ptdump walk. Choose by address, not by mm.
+ */
+function kernelByMmReports(fn: TouchedFunction): RuleReport[] {
+  const chosenByMm = (image: ImageFunction): CCall[] =>
+    image.analysis.calls.filter((c) => {
+      if (!NULLABLE_MAP_CALLS.has(c.callee)) return false;
+      const tests = image.lines.filter((l) => {
+        const n = l.newLine ?? l.oldLine ?? 0;
+        return n < c.line && n >= c.line - 4 && /\bif\s*\(.*\bmm\s*[!=]=\s*&init_mm\b/.test(l.text) && !/TASK_SIZE|is_kernel|addr\s*>=/.test(l.text);
+      });
+      return tests.length > 0 && image.analysis.calls.some((k) => k.callee === 'pte_offset_kernel' && Math.abs(k.line - c.line) <= 3);
+    });
+  return introducedBy(fn, chosenByMm, (c, image) => lineText(image, c.line)).flatMap(({ item: c, image }) => {
+    const r = reportOn(fn, image, {
+      messageId: 'kernelChosenByMm',
+      data: { map: c.callee },
+      line: c.line,
+      suggestion: 'choose pte_offset_kernel() by address too: `if (walk->mm == &init_mm || addr >= TASK_SIZE)`',
+    });
+    return r ? [r] : [];
+  });
+}
+
 export default defineRule({
   meta: {
     id: 'pte-map-null-unchecked',
@@ -100,6 +127,10 @@ export default defineRule({
         url: 'https://lore.kernel.org/all/c1c9a74a-bc5b-15ea-e5d2-8ec34bc921d@google.com/',
       },
       {
+        title: 'Hugh Dickins, [PATCH mm-hotfixes] mm/pagewalk: fix EFI_PGT_DUMP of espfix area',
+        url: 'https://lore.kernel.org/all/22bca736-4cab-9ee5-6a52-73a3b2bbe865@google.com/',
+      },
+      {
         title: 'Hugh Dickins, [PATCH 00/23] arch: allow pte_offset_map[_lock]() to fail',
         url: 'https://lore.kernel.org/all/a4963be9-7aa6-350-66d0-2ba843e1af44@google.com/',
       },
@@ -108,11 +139,13 @@ export default defineRule({
     messages: {
       unchecked:
         '{{map}}() on line {{mapLine}} may return NULL, but {{variable}} is used on line {{line}} before any NULL test',
+      kernelChosenByMm:
+        '{{map}}() is chosen for every mm but init_mm, yet other mms map kernel addresses too (efi_mm): its user-pmd validation then treats kernel entries as bad (the espfix pmds under EFI_PGT_DUMP)',
       localCopyOutsideReadSide:
         '{{map}}(&{{copy}}) maps the table of a local pmd copy outside any RCU read side (no rcu_read_lock(), IRQs or preemption off): the table may be freed between reading {{copy}} and the map',
     },
   },
   check(context) {
-    return context.functions().flatMap((fn) => [...uncheckedReports(fn), ...localCopyReports(fn)]);
+    return context.functions().flatMap((fn) => [...uncheckedReports(fn), ...localCopyReports(fn), ...kernelByMmReports(fn)]);
   },
 });

@@ -29,8 +29,33 @@ const localCopyWalk = (open: string[], close: string[]): string[] =>
     '}',
   ]);
 
+// be872f83bf57's walk_pte_range() for walks without a VMA (efi_mm's ptdump among them).
+const noVma = (test: string): string =>
+  fileDiff('mm/pagewalk.c', {
+    oldStart: 46,
+    section: 'static int walk_pte_range(pmd_t *pmd, unsigned long addr, unsigned long end,',
+    lines: [
+      ' \tif (walk->no_vma) {',
+      '-\t\tpte = pte_offset_map(pmd, addr);',
+      `+\t\tif (${test})`,
+      '+\t\t\tpte = pte_offset_kernel(pmd, addr);',
+      '+\t\telse',
+      '+\t\t\tpte = pte_offset_map(pmd, addr);',
+      '+\t\tif (pte) {',
+      '+\t\t\terr = walk_pte_range_inner(pte, addr, end, walk);',
+      '+\t\t\tif (walk->mm != &init_mm)',
+      '+\t\t\t\tpte_unmap(pte);',
+      '+\t\t}',
+      ' \t} else {',
+    ],
+  });
+
 ruleTester(rule, {
   valid: [
+    {
+      name: "Hugh's espfix fix: kernel addresses are mapped with pte_offset_kernel() whatever the mm",
+      diff: noVma('walk->mm == &init_mm || addr >= TASK_SIZE'),
+    },
     {
       name: "Hugh's conversion: the map is tested before use",
       diff: fileDiff('mm/madvise.c', {
@@ -71,6 +96,19 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'be872f83bf57: pte_offset_map() for every mm but init_mm (efi_mm walks the espfix pmds)',
+      diff: noVma('walk->mm == &init_mm'),
+      errors: [
+        {
+          message:
+            'pte_offset_map() is chosen for every mm but init_mm, yet other mms map kernel addresses too (efi_mm): its user-pmd validation then treats kernel entries as bad (the espfix pmds under EFI_PGT_DUMP)',
+          file: 'mm/pagewalk.c',
+          line: 50,
+          severity: 'warning',
+        },
+      ],
+    },
     {
       name: 'HAZARDS R06: the map result used straight away (fragment: one severity lower)',
       diff: fileDiff('mm/madvise.c', {
