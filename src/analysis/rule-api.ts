@@ -12,7 +12,7 @@ export type { FileChange, Hunk, HunkLine } from '../patch/types.ts';
 export type { FunctionRegion, Image } from '../patch/context.ts';
 export type { HazardClass, Severity } from './finding.ts';
 export { imageOf, isChanged } from '../patch/context.ts';
-export { callSites, type CallSite, type NameMatcher } from './code.ts';
+export { callSites, codeOf as codeLines, type CallSite, type NameMatcher } from './code.ts';
 export { pairedBalance, imageBalance, type PairSpec, type PairedBalance, type ImageBalance } from './balance.ts';
 export { exitsInsideSections, type SectionExit } from './section-exits.ts';
 export {
