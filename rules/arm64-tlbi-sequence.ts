@@ -23,6 +23,8 @@ const TRAILING_BARRIER = (c: CCall, local: boolean): boolean =>
   c.callee === '__tlbi_sync_s1ish' ||
   (c.callee === 'dsb' && /^(ish|sy|osh)$/.test(c.args[0] ?? '')) ||
   (local && c.callee === 'dsb' && c.args[0] === 'nsh');
+/** A literal TLBI op: `vaae1is`, `vmalle1`, `aside1is`, `rvale1is`, `ipas2e1is`. */
+const TLBI_OP = /^[a-z0-9]*?e[0-3](is|os)?$/;
 const LEAF_ONLY_OP = /^va?ale1(is|os)?$/;
 const TABLE_CLEAR = /^(pmd_clear|pud_clear|p4d_clear|pmdp_huge_get_and_clear|pudp_huge_get_and_clear)$/;
 
@@ -75,7 +77,8 @@ function sequenceIssues(image: ImageFunction, fn: TouchedFunction): SequenceIssu
   const clear = calls.find((c) => TABLE_CLEAR.test(c.callee));
   for (const t of tlbis) {
     if (clear && LEAF_ONLY_OP.test(opOf(t))) out.push({ kind: 'leafOnlyAfterTableClear', tlbi: t, other: clear });
-    if (!local && /^[a-z0-9]+$/.test(opOf(t)) && !/(is|os)$/.test(opOf(t))) out.push({ kind: 'notInnerShareable', tlbi: t });
+    // Only a literal op (`vae1`), not a macro parameter (`op`), says what it is.
+    if (!local && TLBI_OP.test(opOf(t)) && !/(is|os)$/.test(opOf(t))) out.push({ kind: 'notInnerShareable', tlbi: t });
   }
   return out;
 }

@@ -77,6 +77,20 @@ ruleTester(rule, {
       }),
     },
     {
+      name: 'a TLBI op passed in as a parameter is not judged for shareability',
+      diff: fileDiff(TLBFLUSH, {
+        oldStart: 400,
+        lines: [
+          '+static __always_inline void __tlbi_level_asid(const enum tlbi_op op, u64 addr, u32 level)',
+          '+{',
+          '+\tdsb(ishst);',
+          '+\t__tlbi(op, addr);',
+          '+\tdsb(ish);',
+          '+}',
+        ],
+      }),
+    },
+    {
       name: 'not arm64',
       diff: fileDiff('arch/riscv/mm/tlbflush.c', {
         oldStart: 10,
