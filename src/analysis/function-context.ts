@@ -96,11 +96,13 @@ function analyseImage(file: FileChange, region: FunctionRegion, image: Image): I
   const name = `${file.path} (${image}-image)`;
   const parsed = parser.parse(text.text, name, { firstLine: text.first });
   let whole = pickFunction(extractFunctions(parsed), region.name);
-  const last = Math.max(...byNumber.keys());
   let gapless = true;
-  for (let n = whole?.startLine ?? 0; whole && n <= last && gapless; n++) gapless = byNumber.has(n);
+  for (let n = whole?.startLine ?? 0; whole && n <= whole.endLine && gapless; n++) gapless = byNumber.has(n);
+  // Statements of the region after the parsed function's end: a blank gap
+  // let an inner `}` close the function early.
+  const endedEarly = whole !== undefined && lines.some((l) => (numberOf(l, image) ?? 0) > whole!.endLine && /^\s+[A-Za-z_]/.test(l.text));
   let fn = whole ?? extractFragment(parsed);
-  if (whole && !gapless) {
+  if (whole && (endedEarly || !gapless) && lines.some((l) => (numberOf(l, image) ?? 0) > whole!.endLine)) {
     // The head and a later hunk with a gap between: the blank gap would let
     // an inner `}` close the function early. Analyse the body as a fragment.
     const bodyStart = whole.bodyNode.startPosition.row + 1;

@@ -65,10 +65,12 @@ test('poll: finds, analyses and replies once; the second poll does nothing; v2 i
   const ptdump = (await store.query("SELECT series_id FROM messages WHERE message_id = '<20250626052524.332-1-dev.jain@arm.com>'"))[0]?.series_id;
   const versions = (await store.analyses(String(ptdump))).map((a) => [a.version, a.state]);
   assert.deepEqual(versions, [[2, 'done'], [4, 'done']]);
-  assert.equal(readdirSync(outbox).length, 1, 'no new finding, no new reply');
+  // v4 toggles the static key with enable/disable from two walkers (SEEDS
+  // section 2): static-key-gated-locking reports it, so v4 gets a reply.
+  assert.equal(readdirSync(outbox).length, 2, 'v4: a new finding, a new reply');
   const counts = await store.counts();
   assert.deepEqual(counts.messages, { seen: 0, parsed: 5, failed: 0 });
-  assert.deepEqual(counts.replies, { planned: 0, sent: 1, failed: 0 });
+  assert.deepEqual(counts.replies, { planned: 0, sent: 2, failed: 0 });
   await store.close();
 });
 
