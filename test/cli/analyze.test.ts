@@ -54,7 +54,12 @@ test('analyze reports findings: the x86 free_pmd_page bug gives errors (exit 1),
   assert.ok(doc.findings.length >= 1);
   const f = doc.findings[0];
   assert.equal(f?.file, 'arch/x86/mm/pgtable.c');
-  assert.equal(f?.severity, 'error');
+  assert.ok(doc.findings.every((x) => x.file === 'arch/x86/mm/pgtable.c'));
+  // pud_clear()+free_page() and pmd_clear()+free_page() with no INVLPG; a
+  // finding made on a function the hunk shows only in part is one severity
+  // lower, so at least one is an error and none is below a warning.
+  assert.ok(doc.findings.some((x) => x.severity === 'error'));
+  assert.ok(doc.findings.every((x) => x.severity === 'error' || x.severity === 'warning'));
   const patch = doc.series[0]?.versions[0]?.patches[0] as unknown as { findings: string[] };
   assert.deepEqual(patch.findings, doc.findings.map((x) => x.id), 'the series refers to findings by id');
   const sarif = ptbot(['analyze', '--format', 'sarif', bug]);
