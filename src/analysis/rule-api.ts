@@ -5,7 +5,7 @@
 // config, suppressions, attribution to what the patch changed).
 import type { FileChange, HunkLine } from '../patch/types.ts';
 import type { FunctionRegion } from '../patch/context.ts';
-import type { HazardClass, Severity } from './finding.ts';
+import type { HazardClass, Severity, SimulationSummary } from './finding.ts';
 import type { TouchedFunction } from './function-context.ts';
 
 export type { FileChange, Hunk, HunkLine } from '../patch/types.ts';
@@ -111,6 +111,11 @@ export interface RuleReport {
    * higher severity on certain paths: R04 in kasan/vmalloc). Config wins.
    */
   severity?: Severity;
+  /**
+   * The race as a litmus test and its verdict (src/sim/scenarios), copied
+   * onto the finding so reports can print the test for the author to run.
+   */
+  simulation?: SimulationSummary;
 }
 
 export interface Rule {

@@ -154,5 +154,6 @@ function toFinding(
   if (report.end && report.end.anchorLine !== finding.line) finding.endLine = report.end.anchorLine;
   if (report.function !== undefined) finding.function = report.function;
   if (report.suggestion !== undefined) finding.suggestion = report.suggestion;
+  if (report.simulation !== undefined) finding.simulation = report.simulation;
   return finding;
 }

@@ -188,3 +188,18 @@ diff --git a/arch/x86/xen/mmu_pv.c b/arch/x86/xen/mmu_pv.c
   assert.equal(suppressed.length, 1);
   assert.match(suppressed[0]!.reason, /^allowlist: Xen PV context switch/);
 });
+
+test('a rule can attach a simulation to its finding (the scenario layer\'s verdict)', () => {
+  const simulation = { litmus: 'C t\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (x=2)', model: 'lkmm', variant: '-', observation: 'Never' as const, positive: 0, negative: 1 };
+  const withSim = defineRule({
+    meta: { ...rules[0]!.meta, id: 'with-simulation', messages: { m: 'simulated' } },
+    check: (ctx) =>
+      ctx.regions().flatMap((r) =>
+        r.fragments.flat().filter((l) => l.kind === 'added').slice(0, 1)
+          .map((l) => ({ messageId: 'm', file: r.file, at: l, evidence: [l], confidence: 'fragment' as const, simulation })),
+      ),
+  });
+  const result = analyzeSeriesWith([withSim], one(UNBALANCED), options());
+  assert.ok(result.findings.length >= 1);
+  assert.deepEqual(result.findings[0]!.simulation, simulation);
+});
