@@ -7,12 +7,11 @@ import { configOrExit } from './config-option.ts';
 import { ingest } from '../mail/ingest.ts';
 import { jsonReport, renderSarif, renderText } from '../report/index.ts';
 import { seriesListingJson, seriesListingText } from '../report/series-listing.ts';
-import { readLocalInputs } from '../sources/local-files.ts';
+import { isUnreadableInput, readLocalInputs } from '../sources/local-files.ts';
 
 interface AnalyzeOptions { format: string; config?: string; versions?: string; details: boolean }
 
 const FORMATS = ['text', 'json', 'sarif'];
-const UNREADABLE = new Set(['open', 'read', 'readdir', 'file', 'folder']);
 
 export function registerAnalyze(program: Command): void {
   program.command('analyze')
@@ -52,7 +51,7 @@ export function registerAnalyze(program: Command): void {
         process.stdout.write(seriesListingText(mail.series, mail.problems, mail.stats));
         process.stdout.write('\n' + renderText(result, { details: opts.details }));
       }
-      const unreadable = mail.problems.some((p) => UNREADABLE.has(p.where));
+      const unreadable = mail.problems.some(isUnreadableInput);
       const serious = result.findings.some((f) => f.severity === 'error' || f.severity === 'warning');
       process.exitCode = unreadable ? 2 : serious ? 1 : 0;
     });

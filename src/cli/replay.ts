@@ -7,7 +7,7 @@ import { configOrExit } from './config-option.ts';
 import { ingest } from '../mail/ingest.ts';
 import { describeBase, planReplies } from '../report/email/plan.ts';
 import { replyOptionsFrom, replyPolicyFrom } from '../report/email/options.ts';
-import { readLocalInputs } from '../sources/local-files.ts';
+import { isUnreadableInput, readLocalInputs } from '../sources/local-files.ts';
 
 export function registerReplay(program: Command): void {
   program.command('replay')
@@ -39,7 +39,7 @@ export function registerReplay(program: Command): void {
       });
       if (replies.length === 1) process.stdout.write(replies[0]?.rfc822 ?? '');
       else for (const r of replies) process.stdout.write(`From ptbot ${date.toUTCString().replace(/^(\w+), (\d+) (\w+) (\d+) (\S+) GMT$/, '$1 $3 $2 $5 $4')}\n${r.rfc822.replace(/^(>*From )/gm, '>$1')}\n`);
-      const unreadable = mail.problems.some((p) => ['open', 'read', 'readdir', 'file'].includes(p.where));
+      const unreadable = mail.problems.some(isUnreadableInput);
       process.exitCode = unreadable ? 2 : 0;
     });
 }

@@ -5,6 +5,15 @@
 // belong together). Loops in References are reported and cut.
 import type { InputError, MailMessage } from './types.ts';
 
+/**
+ * The thread root as one message alone tells it (the oldest reference, else
+ * the parent, else itself): what the store keys threads by, so a message
+ * and the replies to it land in one thread without the whole archive.
+ */
+export function threadRootOf(m: Pick<MailMessage, 'messageId' | 'references' | 'inReplyTo'>): string {
+  return m.references[0] ?? m.inReplyTo ?? m.messageId;
+}
+
 export interface Threads {
   /** Message-ID to thread root Message-ID (possibly of an unseen message). */
   rootOf: Map<string, string>;

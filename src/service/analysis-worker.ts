@@ -6,6 +6,7 @@ import { analyzeSeries } from '../analysis/analyze.ts';
 import type { Finding } from '../analysis/finding.ts';
 import type { Config } from '../config/schema.ts';
 import { assembleSeries } from '../mail/series.ts';
+import { threadRootOf } from '../mail/thread.ts';
 import type { MailMessage, Series } from '../mail/types.ts';
 import { describeBase, planReplies } from '../report/email/plan.ts';
 import { replyOptionsFrom, replyPolicyFrom } from '../report/email/options.ts';
@@ -99,7 +100,7 @@ async function analyseJob(job: AnalysisJob, deps: WorkerDeps, date: Date) {
   if (!version || !base) throw new Error(`messages of ${job.seriesId} v${job.version} do not form that version`);
   const series: Series = { ...base, id: job.seriesId, versions: [version] };
   // The whole thread goes along: litmus tests pasted in replies are answered too.
-  const roots = messages.map((m) => m.references[0] ?? m.messageId);
+  const roots = messages.map(threadRootOf);
   const thread = (await store.threadMessages(roots)).map((j) => JSON.parse(j) as MailMessage);
   const result = await analyzeSeries([series], { relevance: config.relevance, rules: config.rules, versions: 'newest', messages: thread });
   const findings: StoredFinding[] = result.findings.map((f) => ({

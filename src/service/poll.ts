@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/schema.ts';
 import { isPatchMail, parseRawMessage } from '../mail/parse.ts';
 import { assembleSeries } from '../mail/series.ts';
+import { threadRootOf } from '../mail/thread.ts';
 import type { MailMessage, SeenMessageLike } from './poll-types.ts';
 import type { ReplySink } from '../sinks/types.ts';
 import type { Store } from '../store/types.ts';
@@ -155,7 +156,7 @@ export async function parsePending(store: Store, log: Logger): Promise<number> {
       const msg: MailMessage = { ...m, messageId: t.messageId };
       const isPatch = !msg.isReply && !msg.noReview && (msg.tag?.index === 0 || (isPatchMail(msg) && msg.diff !== ''));
       const info: { threadRoot: string; json: string; isPatch: boolean; noReview?: string } = {
-        threadRoot: msg.references[0] ?? msg.inReplyTo ?? msg.messageId, json: JSON.stringify(msg), isPatch,
+        threadRoot: threadRootOf(msg), json: JSON.stringify(msg), isPatch,
       };
       if (msg.noReview) info.noReview = msg.noReview;
       results.push({ messageId: t.messageId, info });
@@ -180,7 +181,7 @@ export async function queueAnalyses(store: Store, config: Config, log: Logger, n
     const v = s.versions.at(-1);
     if (!v) continue;
     const members = [...(v.cover ? [v.cover] : []), ...v.patches, ...v.fixups];
-    const roots = new Set(members.map((m) => m.references[0] ?? m.messageId));
+    const roots = new Set(members.map(threadRootOf));
     if ([...roots].some((r) => applied.has(r))) {
       log('info', 'analysis.skipped', { seriesId: s.id, version: v.version, reason: 'applied' });
       continue;

@@ -20,6 +20,12 @@ export interface LocalInputOptions {
 const MAIL_FILE = /\.(eml|mbox|mbx|mboxrd|patch|diff|mail|msg|gz)$/i;
 export const DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
+/** Places of problems that mean a whole input could not be read (exit 2). */
+const UNREADABLE_PLACES = new Set(['open', 'read', 'readdir', 'file', 'folder']);
+export function isUnreadableInput(problem: { where: string }): boolean {
+  return UNREADABLE_PLACES.has(problem.where);
+}
+
 export async function* readLocalInputs(paths: string[], opts: LocalInputOptions = {}): AsyncGenerator<SourceItem> {
   const max = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   for (const path of paths) {
