@@ -1,8 +1,16 @@
-// R10: a pmd/pud value read without the lock that serialises table removal
-// must be re-read and compared after that lock is taken, before it is acted
-// on (moved, populated, freed). Jann Horn's move_normal_pmd() vs
-// retract_page_tables() fix: mremap read the old pmd, took the rmap locks,
-// then moved the value read earlier, a table khugepaged had retracted.
+// R10: a page-table entry read without the lock that serialises its
+// removal must be re-read after that lock is taken, before it is acted on.
+// Two shapes:
+// - a pmd/pud value read before the lock and then moved, populated or freed
+//   (Jann Horn's move_normal_pmd() vs retract_page_tables() fix: mremap read
+//   the old pmd, took the rmap locks, then moved a table khugepaged had
+//   retracted meanwhile);
+// - a page, pfn or address DERIVED from a PTE/PMD read before the lock
+//   (pte_pfn(), pte_page(), __va() of it) and freed or installed after it,
+//   where what runs under the lock re-reads the entry but does not re-derive
+//   the value (3c5c3cfb9ef4's kasan_depopulate_vmalloc_pte(): the page was
+//   computed from *ptep before init_mm.page_table_lock, and a pte_none()
+//   recheck under it let two depopulaters free the page once each).
 import {
   defineRule,
   introducedBy,
@@ -19,29 +27,36 @@ const LOCKS = /^(pmd_lock|pud_lock|spin_lock\w*|take_rmap_locks|i_mmap_lock_\w+|
 const ACTS = /^(pmd_populate\w*|pud_populate\w*|set_pmd\w*|set_pud\w*|pmd_pgtable|pte_free\w*|pmd_free\w*)$/;
 const RECHECK = /\b(pmd_same|pud_same|pmdp_get|pudp_get|pmd_none|pmd_present)\s*\(/;
 
+/** What turns an entry into the page, pfn or table it points to. */
+const DERIVES = /\b(pte_pfn|pte_page|pmd_pfn|pmd_page|pmd_page_vaddr|pmd_pgtable|pud_pfn|pud_page|pud_pgtable|pte_folio)\s*\(/;
+/** A read of an entry in the text: an accessor or a plain dereference. */
+const ENTRY_READ = /\b(ptep_get|ptep_get_lockless|pmdp_get|pmdp_get_lockless|pudp_get|pudp_get_lockless|READ_ONCE)\s*\(|(?:^|[(,!])\s*\*\s*[a-z_]\w*/;
+/** Freeing or installing what a derived value names. */
+const DERIVED_ACTS = /^(free_page|free_pages|__free_page|__free_pages|put_page|folio_put|pte_free\w*|pmd_free\w*|pud_free\w*|set_pte\w*|set_ptes|set_pmd\w*|set_pud\w*|pmd_populate\w*|pud_populate\w*)$/;
+
 interface StaleUse {
   read: CCall;
   lock: CCall;
   act: CCall;
   value: string;
+  derived: boolean;
 }
 
+const mentions = (text: string, value: string): boolean => new RegExp(`\\b${value}\\b`).test(text);
+const imageLine = (l: { newLine?: number; oldLine?: number }): number => l.newLine ?? l.oldLine ?? 0;
+
 /** `v = pmdp_get(p)` … lock … `pmd_populate(…, v)` with no recheck of p or v after the lock (line order). */
-function staleUses(image: ImageFunction): StaleUse[] {
-  const calls = [...image.analysis.calls].sort((a, b) => a.line - b.line);
+function staleEntries(image: ImageFunction, calls: CCall[]): StaleUse[] {
   const out: StaleUse[] = [];
   for (const read of calls.filter((c) => READS.test(c.callee) && c.assignedTo !== undefined)) {
     const value = read.assignedTo as string;
     const lock = calls.find((c) => c.line > read.line && LOCKS.test(c.callee));
     if (!lock) continue;
-    for (const act of calls.filter((c) => c.line > lock.line && ACTS.test(c.callee) && c.args.some((a) => new RegExp(`\\b${value}\\b`).test(a)))) {
-      const rechecked = image.lines.some((l) => {
-        const n = l.newLine ?? l.oldLine ?? 0;
-        return n > lock.line && n < act.line && RECHECK.test(l.text);
-      });
+    for (const act of calls.filter((c) => c.line > lock.line && ACTS.test(c.callee) && c.args.some((a) => mentions(a, value)))) {
+      const rechecked = image.lines.some((l) => imageLine(l) > lock.line && imageLine(l) < act.line && RECHECK.test(l.text));
       // One report per read: pmd_populate(…, pmd_pgtable(v)) is one decision.
       if (!rechecked) {
-        out.push({ read, lock, act, value });
+        out.push({ read, lock, act, value, derived: false });
         break;
       }
     }
@@ -49,14 +64,51 @@ function staleUses(image: ImageFunction): StaleUse[] {
   return out;
 }
 
+/**
+ * `page = __va(pte_pfn(*ptep) << PAGE_SHIFT)` … lock … `free_page(page)`:
+ * the value derived before the lock is used after it. Under the lock a
+ * re-read of the entry alone (pte_none(*ptep)) does not count; only a line
+ * that assigns the value again, or compares it with a fresh read, does.
+ */
+function staleDerived(image: ImageFunction, calls: CCall[]): StaleUse[] {
+  const out: StaleUse[] = [];
+  // Entry values read into a variable (`pte = ptep_get(ptep)`), so that
+  // `page = pte_page(pte)` counts as derived from an entry read.
+  const entryVars = new Map<string, number>();
+  for (const c of calls) if (c.assignedTo !== undefined && /^(ptep_get\w*|pmdp_get\w*|pudp_get\w*|READ_ONCE)$/.test(c.callee)) entryVars.set(c.assignedTo, c.line);
+  const fromEntry = (c: CCall): boolean =>
+    DERIVES.test(c.text) && (ENTRY_READ.test(c.text.replace(/^\w+\s*\(/, '')) || [...entryVars].some(([v, line]) => line <= c.line && mentions(c.text, v)));
+  // The outermost call of a line carries the assignment: `__va(pte_pfn(*ptep) << PAGE_SHIFT)`.
+  for (const read of calls.filter((c) => c.assignedTo !== undefined && !READS.test(c.callee) && fromEntry(c))) {
+    const value = read.assignedTo as string;
+    const lock = calls.find((c) => c.line > read.line && LOCKS.test(c.callee));
+    if (!lock) continue;
+    const act = calls.find((c) => c.line > lock.line && DERIVED_ACTS.test(c.callee) && c.args.some((a) => mentions(a, value)));
+    if (!act) continue;
+    const between = (n: number): boolean => n > lock.line && n < act.line;
+    const reassigned = calls.some((c) => between(c.line) && c.assignedTo === value) ||
+      image.lines.some((l) => between(imageLine(l)) && new RegExp(`\\b${value}\\s*=[^=]`).test(l.text));
+    const compared = image.lines.some((l) => between(imageLine(l)) && mentions(l.text, value) && ENTRY_READ.test(l.text.replace(new RegExp(`\\b${value}\\b`, 'g'), '')) && /[!=]=|_same\s*\(/.test(l.text));
+    if (!reassigned && !compared) out.push({ read, lock, act, value, derived: true });
+  }
+  return out;
+}
+
+function staleUses(image: ImageFunction): StaleUse[] {
+  const calls = [...image.analysis.calls].sort((a, b) => a.line - b.line);
+  return [...staleEntries(image, calls), ...staleDerived(image, calls)];
+}
+
 function reports(fn: TouchedFunction): RuleReport[] {
   return introducedBy(fn, staleUses, (u, image) => `${lineText(image, u.read.line)}|${lineText(image, u.act.line)}`).flatMap(({ item: u, image }) => {
     const r = reportOn(fn, image, {
-      messageId: 'staleDecision',
+      messageId: u.derived ? 'staleDerived' : 'staleDecision',
       data: { act: u.act.callee, value: u.value, readLine: u.read.line, lock: u.lock.callee, lockLine: u.lock.line },
       line: u.act.line,
       lines: [u.read.line, u.lock.line],
-      suggestion: `after ${u.lock.callee}(), re-read the entry and compare (pmd_same(${u.value}, pmdp_get(...))); fall back if it changed`,
+      suggestion: u.derived
+        ? `read the entry under ${u.lock.callee}() and derive ${u.value} from that read (pte = ptep_get(ptep) after the lock), or re-derive it there`
+        : `after ${u.lock.callee}(), re-read the entry and compare (pmd_same(${u.value}, pmdp_get(...))); fall back if it changed`,
     });
     return r ? [r] : [];
   });
@@ -69,9 +121,11 @@ export default defineRule({
     severity: 'error',
     hazardClass: 'ordering',
     contract:
-      'A PMD/PUD value read without the lock that serialises table removal (retract_page_tables() under the i_mmap/rmap ' +
-      'locks, THP collapse, free_pgtables()) is re-read and compared after that lock is taken, before it is acted on: ' +
-      'moved, populated or freed.',
+      'A page-table entry read without the lock that serialises its removal or replacement (retract_page_tables() under ' +
+      'the i_mmap/rmap locks, THP collapse, free_pgtables(), another (de)populater under init_mm.page_table_lock) is re-read ' +
+      'after that lock is taken, before it is acted on: a PMD/PUD value is compared again before it is moved, populated ' +
+      'or freed, and a page or pfn derived from an entry is derived again from the read under the lock before it is freed ' +
+      'or installed.',
     arches: ['all'],
     references: [
       {
@@ -82,11 +136,17 @@ export default defineRule({
         title: 'Hugh Dickins, mm: free retracted page table by RCU (repeat checks under ptl)',
         url: 'https://lore.kernel.org/all/54cb04f-3762-987f-8294-91dafd8ebfb0@google.com/',
       },
+      {
+        title: 'Alexander Gordeev, [PATCH 1/2] mm/kasan: fix vmalloc shadow memory (de-)population races',
+        url: 'https://lore.kernel.org/all/adb258634194593db294c0d1fb35646e894d6ead.1755528662.git.agordeev@linux.ibm.com/',
+      },
     ],
     docs: 'rules/pgtable-stale-entry-decision.md',
     messages: {
       staleDecision:
         '{{act}}() acts on {{value}}, read on line {{readLine}} before {{lock}}() on line {{lockLine}}, with no re-read and compare after the lock: a concurrent retract_page_tables() may have removed that table in between',
+      staleDerived:
+        '{{act}}() uses {{value}}, derived on line {{readLine}} from a page-table entry read before {{lock}}() on line {{lockLine}}; nothing under the lock derives it again from the entry, so a concurrent updater serialised by that lock may already have cleared the entry and freed or replaced what {{value}} names (a double free, or a stale page installed; all architectures)',
     },
   },
   check(context) {

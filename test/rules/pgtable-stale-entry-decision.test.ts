@@ -1,8 +1,14 @@
 // Valid and invalid diffs for rules/pgtable-stale-entry-decision.ts (R10),
 // on the shape of Jann Horn's mremap fix (move_normal_pmd() vs
-// retract_page_tables(), fixes 1d65b771bc08).
+// retract_page_tables(), fixes 1d65b771bc08), and on values derived from
+// an entry before the lock: 3c5c3cfb9ef4's kasan_depopulate_vmalloc_pte()
+// against Alexander Gordeev's fix (the real patches of the corpus).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import rule from '../../rules/pgtable-stale-entry-decision.ts';
-import { fileDiff, ruleTester } from '../../src/analysis/rule-tester.ts';
+import type { Finding } from '../../src/analysis/finding.ts';
+import { fileDiff, findingsFor, ruleTester } from '../../src/analysis/rule-tester.ts';
+import { patchMailFromFile } from '../analysis/mail-fixture.ts';
 
 const plus = (lines: string[]): string[] => lines.map((l) => `+${l}`);
 
@@ -24,8 +30,86 @@ const moveNormalPmd = (recheck: string[]): string[] =>
     '}',
   ]);
 
+const DERIVED = (act: string, value: string, readLine: number, lockLine: number): string =>
+  `${act}() uses ${value}, derived on line ${readLine} from a page-table entry read before spin_lock() on line ${lockLine}; ` +
+  'nothing under the lock derives it again from the entry, so a concurrent updater serialised by that lock may already ' +
+  `have cleared the entry and freed or replaced what ${value} names (a double free, or a stale page installed; all architectures)`;
+
+/** kasan_depopulate_vmalloc_pte() as 3c5c3cfb9ef4 added it, with `derive` and `underLock` varied. */
+const depopulate = (derive: string[], underLock: string[]): string[] =>
+  plus([
+    'static int kasan_depopulate_vmalloc_pte(pte_t *ptep, unsigned long addr,',
+    '					void *unused)',
+    '{',
+    '	unsigned long page;',
+    '',
+    ...derive,
+    '',
+    '	spin_lock(&init_mm.page_table_lock);',
+    '',
+    ...underLock,
+    '	spin_unlock(&init_mm.page_table_lock);',
+    '',
+    '	return 0;',
+    '}',
+  ]);
+const KASAN_DERIVE = ['	page = (unsigned long)__va(pte_pfn(ptep_get(ptep)) << PAGE_SHIFT);'];
+const KASAN_FREE = ['	if (likely(!pte_none(ptep_get(ptep)))) {', '		pte_clear(&init_mm, addr, ptep);', '		free_page(page);', '	}'];
+
 ruleTester(rule, {
   valid: [
+    {
+      name: 'the page derived from the read made under the lock',
+      diff: fileDiff('mm/kasan/shadow.c', {
+        oldStart: 455,
+        lines: depopulate([], [
+          '	if (likely(!pte_none(ptep_get(ptep)))) {',
+          '		page = (unsigned long)__va(pte_pfn(ptep_get(ptep)) << PAGE_SHIFT);',
+          '		pte_clear(&init_mm, addr, ptep);',
+          '		free_page(page);',
+          '	}',
+        ]),
+      }),
+    },
+    {
+      name: 'the derived pfn compared with a fresh read under the lock',
+      diff: fileDiff('mm/kasan/shadow.c', {
+        oldStart: 455,
+        lines: depopulate(KASAN_DERIVE, [
+          '	if (likely(__va(pte_pfn(ptep_get(ptep)) << PAGE_SHIFT) == page)) {',
+          '		pte_clear(&init_mm, addr, ptep);',
+          '		free_page(page);',
+          '	}',
+        ]),
+      }),
+    },
+    {
+      name: 'a page that did not come from an entry (kasan_populate_vmalloc_pte() allocates it)',
+      diff: fileDiff('mm/kasan/shadow.c', {
+        oldStart: 300,
+        lines: plus([
+          'static int kasan_populate_vmalloc_pte(pte_t *ptep, unsigned long addr, void *unused)',
+          '{',
+          '	unsigned long page;',
+          '	pte_t pte;',
+          '',
+          '	page = __get_free_page(GFP_KERNEL);',
+          '	if (!page)',
+          '		return -ENOMEM;',
+          '	pte = pfn_pte(PFN_DOWN(__pa(page)), PAGE_KERNEL);',
+          '	spin_lock(&init_mm.page_table_lock);',
+          '	if (likely(pte_none(ptep_get(ptep)))) {',
+          '		set_pte_at(&init_mm, addr, ptep, pte);',
+          '		page = 0;',
+          '	}',
+          '	spin_unlock(&init_mm.page_table_lock);',
+          '	if (page)',
+          '		free_page(page);',
+          '	return 0;',
+          '}',
+        ]),
+      }),
+    },
     {
       name: 'the entry re-read and compared under the lock (the fix)',
       diff: fileDiff('mm/mremap.c', {
@@ -44,6 +128,37 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: '3c5c3cfb9ef4 shape on a newer tree: the page derived before the lock, only pte_none() rechecked under it',
+      diff: fileDiff('mm/kasan/shadow.c', { oldStart: 455, lines: depopulate(KASAN_DERIVE, KASAN_FREE) }),
+      errors: [{ message: DERIVED('free_page', 'page', 460, 462), file: 'mm/kasan/shadow.c', line: 466, severity: 'error' }],
+    },
+    {
+      name: 'a struct page taken from a pte read into a local before the lock, put after it',
+      diff: fileDiff('mm/memory.c', {
+        oldStart: 1200,
+        section: 'static void zap_one_pte(struct mm_struct *mm, pte_t *ptep, unsigned long addr, spinlock_t *ptl)',
+        lines: [
+          '+	pte_t pte = ptep_get(ptep);',
+          '+	struct page *page = pte_page(pte);',
+          '+',
+          '+	spin_lock(ptl);',
+          '+	if (pte_present(ptep_get(ptep))) {',
+          '+		pte_clear(mm, addr, ptep);',
+          '+		put_page(page);',
+          '+	}',
+          '+	spin_unlock(ptl);',
+        ],
+      }),
+      errors: [
+        {
+          message: DERIVED('put_page', 'page', 1201, 1203),
+          file: 'mm/memory.c',
+          line: 1206,
+          severity: 'warning',
+        },
+      ],
+    },
+    {
       name: '1d65b771bc08 shape: the pmd read before pmd_lock() is moved without a recheck',
       diff: fileDiff('mm/mremap.c', { oldStart: 240, lines: moveNormalPmd([]) }),
       errors: [
@@ -57,4 +172,23 @@ ruleTester(rule, {
       ],
     },
   ],
+});
+
+const where = (fs: Finding[]): string[] => fs.map((f) => `${f.file}:${f.line} ${f.function ?? '-'} ${f.severity}`);
+const diffOf = (path: string): string => patchMailFromFile(path).diff;
+
+test('3c5c3cfb9ef4 (kasan vmalloc shadow): the depopulate callback frees a page derived before the lock', () => {
+  const found = findingsFor(rule, diffOf('fixtures/lore/bugs/kasan_shadow_populate_race/introducing.patch'));
+  assert.deepEqual(where(found), ['mm/kasan/common.c:860 kasan_depopulate_vmalloc_pte error']);
+  assert.equal(found[0]?.explanation, DERIVED('free_page', 'page', 854, 856));
+  assert.deepEqual(found[0]?.evidence, [
+    '+\t\tfree_page(page);',
+    '+\tpage = (unsigned long)__va(pte_pfn(*ptep) << PAGE_SHIFT);',
+    '+\tspin_lock(&init_mm.page_table_lock);',
+  ]);
+});
+
+test("Gordeev's fix (read under the lock, free after it from that read) and c519c3c0a113 are silent", () => {
+  assert.deepEqual(where(findingsFor(rule, diffOf('fixtures/lore/bugs/kasan_shadow_populate_race/fix.patch'))), []);
+  assert.deepEqual(where(findingsFor(rule, diffOf('fixtures/lore/bugs/kasan_lazy_mmu_hazards/fix.patch'))), []);
 });
