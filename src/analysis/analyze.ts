@@ -11,6 +11,7 @@ import { attachMailLitmus, type MailLitmusOptions } from './litmus-mail/index.ts
 import { loadRules } from './loader.ts';
 import type { Rule, RuleMeta } from './rule-api.ts';
 import { bracketed, runRules, type RuleSettings, type SuppressedFinding } from './run.ts';
+import type { SimulationOptions } from './simulation.ts';
 
 export interface AnalysisOptions {
   relevance: RelevanceConfig;
@@ -24,6 +25,8 @@ export interface AnalysisOptions {
   messages?: MailMessage[];
   /** Budgets for those litmus tests. */
   litmus?: MailLitmusOptions;
+  /** The rules' scenario simulations (issue 10): on by default, one budget per patch. */
+  simulation?: SimulationOptions;
 }
 
 export interface PatchAnalysis {
@@ -103,7 +106,7 @@ export function analyzePatch(
   if (!analysis.analysed) return { analysis, findings: [] };
   const run = runRules(
     rules,
-    { messageId: patch.messageId, subject: patch.subject, version, seriesId: series.id, files: relevantFiles },
+    { messageId: patch.messageId, subject: patch.subject, version, seriesId: series.id, ...(options.simulation !== undefined ? { simulation: options.simulation } : {}), files: relevantFiles },
     options.rules,
   );
   analysis.findings = run.findings.map((f) => f.id);

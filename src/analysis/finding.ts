@@ -22,6 +22,20 @@ export interface SimulationSummary {
   positive: number;
   negative: number;
   witness?: string;
+  /** A rule's generated scenario: the template's title (what it puts against what). */
+  scenario?: string;
+}
+
+/**
+ * A scenario a rule generated but the patch's simulation budget did not let
+ * run: no verdict, but the test, so the author can run herd7 on it.
+ */
+export interface UndecidedSimulation {
+  notDecided: string;
+  litmus: string;
+  model: string;
+  variant: string;
+  scenario?: string;
 }
 
 export interface Finding {
@@ -45,4 +59,6 @@ export interface Finding {
   fingerprint: string;
   origin: FindingOrigin;
   simulation?: SimulationSummary;
+  /** Instead of `simulation`, when the budget ran out first. */
+  simulationNotDecided?: UndecidedSimulation;
 }

@@ -7,6 +7,8 @@ import type { FileChange, HunkLine } from '../patch/types.ts';
 import type { FunctionRegion } from '../patch/context.ts';
 import type { HazardClass, Severity, SimulationSummary } from './finding.ts';
 import type { TouchedFunction } from './function-context.ts';
+import type { UndecidedSimulation } from './finding.ts';
+import type { SimulationOptions } from './simulation.ts';
 
 export type { FileChange, Hunk, HunkLine } from '../patch/types.ts';
 export type { FunctionRegion, Image } from '../patch/context.ts';
@@ -33,6 +35,12 @@ export {
   type UncheckedUse, type UnmapProvenance, type OrderedEventSpec,
 } from '../c/index.ts';
 export { uncheckedMapUses } from '../c/index.ts';
+// The scenario layer (src/sim/scenarios) for rules: withScenario() runs a
+// template within the patch's budget and attaches the outcome to a report.
+export { withScenario, simulateForPatch, type SimulationOptions } from './simulation.ts';
+export type {
+  AnyScenarioRequest as ScenarioRequest, LazyMmuFacts, LocklessWalkFacts, StaticKeyFacts, WalkCacheFacts, X86ShootdownFacts,
+} from '../sim/scenarios/index.ts';
 
 export interface RuleReference {
   title: string;
@@ -78,6 +86,8 @@ export interface PatchUnderReview {
   seriesId: string;
   /** Relevant files only. */
   files: FileChange[];
+  /** Scenario simulation for this patch's rules (default: on, DEFAULT_PATCH_BUDGET). */
+  simulation?: SimulationOptions;
 }
 
 export interface RuleContext {
@@ -116,6 +126,8 @@ export interface RuleReport {
    * onto the finding so reports can print the test for the author to run.
    */
   simulation?: SimulationSummary;
+  /** The scenario, undecided: the patch's budget was spent first (set by withScenario()). */
+  simulationNotDecided?: UndecidedSimulation;
 }
 
 export interface Rule {

@@ -155,5 +155,6 @@ function toFinding(
   if (report.function !== undefined) finding.function = report.function;
   if (report.suggestion !== undefined) finding.suggestion = report.suggestion;
   if (report.simulation !== undefined) finding.simulation = report.simulation;
+  if (report.simulationNotDecided !== undefined) finding.simulationNotDecided = report.simulationNotDecided;
   return finding;
 }

@@ -16,7 +16,6 @@ import type { CompiledScenario, ScenarioOutcome } from './types.ts';
 export { type BudgetLimits, DEFAULT_PATCH_BUDGET, PatchBudget } from './budget.ts';
 export { type CompiledScenario, type NotDecided, type ScenarioOutcome, type ScenarioSimulation, isDecided } from './types.ts';
 export { type StaticKeyFacts, V6_PROTOCOL } from './static-key.ts';
-export { ptdumpStaticKeyFacts } from './ptdump-facts.ts';
 export { type PtdumpIfetchFacts, PTDUMP_COMMIT_PROTOCOL } from './ptdump-ifetch.ts';
 export { type FreerSync, type LocklessWalkFacts, type WalkerProtection } from './lockless-walk.ts';
 export { type LazyMmuCpu, type LazyMmuFacts, storeDeferred } from './lazy-mmu.ts';
@@ -129,4 +128,38 @@ export function simulatePatchScenarios(requests: readonly ScenarioRequest[], bud
     done.set(key, outcome);
     return { request, compiled, outcome };
   });
+}
+
+/**
+ * The abstract walk-cache model's request. Kept apart from ScenarioRequest
+ * since it compiles to no litmus test (compileScenario has nothing to give).
+ */
+export interface WalkCacheRequest {
+  readonly template: 'walk-cache-free';
+  readonly facts: WalkCacheFacts;
+}
+
+/** Any scenario a rule may ask for inside a review. */
+export type AnyScenarioRequest = ScenarioRequest | WalkCacheRequest;
+
+const TEMPLATES = {
+  'static-key-walkers': staticKeyWalkers, 'ptdump-ifetch': ptdumpIfetch, 'lockless-walk': locklessWalk,
+  'lazy-mmu-populate': lazyMmuPopulate, 'tlbi-free': tlbiFree, 'x86-shootdown': x86Shootdown, 'walk-cache-free': walkCacheFree,
+} as const satisfies Record<AnyScenarioRequest['template'], { readonly title: string; readonly hazardClass: ScenarioHazardClass }>;
+
+/** The template's one-line title, for reports. */
+export function scenarioTitle(r: AnyScenarioRequest): string {
+  return TEMPLATES[r.template].title;
+}
+
+/** What makes two requests the same run: the model and the test's text. */
+export function scenarioKey(r: AnyScenarioRequest): string {
+  if (r.template === 'walk-cache-free') return `abstract-tlb|-|${describeWalkCache(r.facts)}`;
+  const c = compileScenario(r);
+  return `${c.model}|${c.variant.join(',')}|${c.litmus}`;
+}
+
+/** Run one request of either kind within `budget`. */
+export function runScenario(r: AnyScenarioRequest, budget: PatchBudget | BudgetLimits): ScenarioOutcome {
+  return r.template === 'walk-cache-free' ? walkCacheFree.run(r.facts, budget) : budgetOf(budget).run(compileScenario(r));
 }
