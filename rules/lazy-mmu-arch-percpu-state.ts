@@ -12,6 +12,7 @@ import {
   reportOn,
   type CCall,
   type ImageFunction,
+  type RelatedLocation,
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
@@ -21,6 +22,50 @@ const HOOKS = /^arch_(enter|leave|flush)_lazy_mmu_mode$/;
 const PERCPU = /^(this_cpu_ptr|get_cpu_var|__this_cpu_\w+|this_cpu_\w+|raw_cpu_ptr)$/;
 const PREEMPT_OFF = /^(preempt_disable|get_cpu|get_cpu_var|local_irq_save|local_irq_disable)$/;
 const ASSERTS = /^(VM_WARN_ON|VM_WARN_ON_ONCE|WARN_ON|WARN_ON_ONCE|BUG_ON|VM_BUG_ON)$/;
+
+/**
+ * Per-arch facts: hook implementations whose lazy state did not nest, where
+ * a set_ptes() that enters the mode inside a caller's section bites. Each
+ * is quoted from the upstream fix that made it nest (line numbers of the
+ * tree that fix applies to); a generic set_ptes() names them all, an arch's
+ * own set_ptes() only its arch's.
+ */
+interface NonNestingHook extends RelatedLocation {
+  /** arch/<dir>/ of the implementation. */
+  arch: string;
+}
+const NON_NESTING_HOOKS: readonly NonNestingHook[] = [
+  {
+    arch: 'sparc',
+    file: 'arch/sparc/mm/tlb.c',
+    line: 57,
+    message:
+      'sparc64: arch_enter_lazy_mmu_mode() sets tb->active = 1 and arch_leave_lazy_mmu_mode() flushes and clears it whatever the depth, ' +
+      'so a nested leave ends the caller\'s batch (v6.6; a counter since "sparc: Allow nesting of lazy MMU mode", 2023)',
+  },
+  {
+    arch: 'powerpc',
+    file: 'arch/powerpc/include/asm/book3s/64/tlbflush-hash.h',
+    line: 41,
+    message:
+      'powerpc book3s64 hash: arch_enter_lazy_mmu_mode() sets batch->active = 1 and arch_leave_lazy_mmu_mode() flushes, clears it and ' +
+      're-enables preemption whatever the depth (v6.6; a counter since "powerpc: Allow nesting of lazy MMU mode", 2023)',
+  },
+  {
+    arch: 'arm64',
+    file: 'arch/arm64/include/asm/pgtable.h',
+    line: 89,
+    message:
+      'arm64: arch_enter_lazy_mmu_mode() warns with VM_WARN_ON(test_thread_flag(TIF_LAZY_MMU)) when nested (from 5fdd05efa1cd until ' +
+      '1ef3095b1405 "arm64/mm: Permit lazy_mmu_mode to be nested", 2025)',
+  },
+];
+
+/** The non-nesting hooks a set_ptes() in `file` reaches: all from generic code, its own arch's from arch code. */
+function hooksReached(file: string): RelatedLocation[] {
+  const arch = /^arch\/(\w+)\//.exec(file)?.[1];
+  return NON_NESTING_HOOKS.filter((h) => arch === undefined || h.arch === arch).map(({ file: f, line, message }) => ({ file: f, line, message }));
+}
 
 type Problem = { kind: 'enterInSetPtes' | 'percpuWithoutPreemptOff' | 'nestingAsserted'; call: CCall };
 
@@ -52,6 +97,10 @@ function reports(fn: TouchedFunction): RuleReport[] {
             ? 'preempt_disable() before taking the per-CPU batch and preempt_enable() after the flush in leave, or keep the state per task'
             : 'tolerate nesting (count it, or let the first leave flush), as arm64 does since 1ef3095b1405 and the generic layer does with enable_count',
     });
+    if (r && p.kind === 'enterInSetPtes') {
+      const related = hooksReached(fn.file);
+      if (related.length > 0) r.related = related;
+    }
     return r ? [r] : [];
   });
 }

@@ -22,12 +22,30 @@ const ARCH_HOOK = /^arch_(enter|leave)_lazy_mmu_mode$/;
 /** Generic code: the arch hooks belong to arch/ and to the generic layer's own helpers. */
 const GENERIC = /^(mm|fs|kernel|lib)\//;
 
+interface Idiom {
+  leave: CCall;
+  enter: CCall;
+}
+
 /** arch_leave_lazy_mmu_mode() followed by arch_enter_lazy_mmu_mode() in a callback that runs in a section. */
-function oldIdiom(image: ImageFunction): CCall[] {
+function oldIdiom(image: ImageFunction): Idiom[] {
   if ((image.entry['lazy-mmu'] ?? 0) === 0) return [];
   const calls = image.analysis.calls;
   const leave = calls.find((c) => c.callee === 'arch_leave_lazy_mmu_mode');
-  return leave && calls.some((c) => c.callee === 'arch_enter_lazy_mmu_mode' && c.line > leave.line) ? [leave] : [];
+  const enter = leave && calls.find((c) => c.callee === 'arch_enter_lazy_mmu_mode' && c.line > leave.line);
+  return leave && enter ? [{ leave, enter }] : [];
+}
+
+/**
+ * The idiom's verdict rests on its own lines: generic code (the file's
+ * path) calling both arch hooks in a pte_fn_t callback (the signature on
+ * the hunk's section line). When the patch adds both calls, no code the
+ * hunks leave out can make them right, so the report is line-local and
+ * keeps its severity on a fragment (the engine checks the evidence is all
+ * added lines).
+ */
+function lineLocal(report: RuleReport): RuleReport {
+  return report.confidence === 'fragment' && report.evidence.every((l) => l.kind === 'added') ? { ...report, confidence: 'line' } : report;
 }
 
 function directCalls(image: ImageFunction): CCall[] {
@@ -36,16 +54,17 @@ function directCalls(image: ImageFunction): CCall[] {
 
 function reports(fn: TouchedFunction, genericApi: boolean): RuleReport[] {
   if (!GENERIC.test(fn.file) || /lazy_mmu/.test(fn.name ?? '')) return [];
-  const idiom = introducedBy(fn, oldIdiom, (c, image) => lineText(image, c.line));
+  const idiom = introducedBy(fn, oldIdiom, (c, image) => lineText(image, c.leave.line));
   const out: RuleReport[] = [];
   for (const { item, image } of idiom) {
     const r = reportOn(fn, image, {
       messageId: genericApi ? 'oldIdiomGeneric' : 'oldIdiom',
       data: { function: fn.name ?? 'file scope' },
-      line: item.line,
+      line: item.leave.line,
+      lines: [item.enter.line],
       suggestion: 'lazy_mmu_mode_pause() at entry and lazy_mmu_mode_resume() on every exit',
     });
-    if (r) out.push(r);
+    if (r) out.push(lineLocal(r));
   }
   if (genericApi && idiom.length === 0) {
     for (const { item, image } of introducedBy(fn, directCalls, (c, i) => lineText(i, c.line))) {

@@ -10,6 +10,22 @@ export type HazardClass = (typeof HAZARD_CLASSES)[number];
 
 export type Severity = 'error' | 'warning' | 'info';
 
+/**
+ * How much of the code the finding rests on was seen: the whole function
+ * (base tree or a hunk showing all of it), hunk fragments (the finding is
+ * one severity lower, HAZARDS P1), or only lines the patch adds or removes,
+ * where unseen code cannot change the verdict (a direct call of an arch
+ * hook from generic code), so nothing is lowered.
+ */
+export type Confidence = 'whole-function' | 'fragment' | 'line';
+
+/** Another place the finding concerns: the arch implementation a generic change relies on. */
+export interface RelatedLocation {
+  file: string;
+  line?: number;
+  message: string;
+}
+
 export type FindingOrigin =
   | { kind: 'mail'; messageId: string; seriesId: string; version: number }
   | { kind: 'pr'; repo: string; number: number; headSha: string };
@@ -54,7 +70,9 @@ export interface Finding {
   evidence: string[];
   suggestion?: string;
   arches: string[];
-  confidence: 'whole-function' | 'fragment';
+  confidence: Confidence;
+  /** Further locations (SARIF relatedLocations): where the hazard bites, per architecture. */
+  related?: RelatedLocation[];
   /** Stable across rebases and versions: rule + file + function + evidence. */
   fingerprint: string;
   origin: FindingOrigin;

@@ -5,14 +5,14 @@
 // config, suppressions, attribution to what the patch changed).
 import type { FileChange, HunkLine } from '../patch/types.ts';
 import type { FunctionRegion } from '../patch/context.ts';
-import type { HazardClass, Severity, SimulationSummary } from './finding.ts';
+import type { Confidence, HazardClass, RelatedLocation, Severity, SimulationSummary } from './finding.ts';
 import type { TouchedFunction } from './function-context.ts';
 import type { UndecidedSimulation } from './finding.ts';
 import type { SimulationOptions } from './simulation.ts';
 
 export type { FileChange, Hunk, HunkLine } from '../patch/types.ts';
 export type { FunctionRegion, Image } from '../patch/context.ts';
-export type { HazardClass, Severity } from './finding.ts';
+export type { Confidence, HazardClass, RelatedLocation, Severity } from './finding.ts';
 export { imageOf, isChanged } from '../patch/context.ts';
 export { callSites, codeOf as codeLines, type CallSite, type NameMatcher } from './code.ts';
 export { pairedBalance, imageBalance, type PairSpec, type PairedBalance, type ImageBalance } from './balance.ts';
@@ -115,7 +115,14 @@ export interface RuleReport {
   /** Quoted lines that show the problem; the fingerprint is built on them. */
   evidence: HunkLine[];
   suggestion?: string;
-  confidence: 'whole-function' | 'fragment';
+  /**
+   * 'line' only when the verdict rests on the lines the patch adds or
+   * removes alone: the engine checks that every evidence line is one, and
+   * otherwise treats the report as 'fragment'.
+   */
+  confidence: Confidence;
+  /** Other locations the finding concerns, each a real fact (an arch hook's file), not a guess. */
+  related?: RelatedLocation[];
   /**
    * Overrides meta.severity for this report (HAZARDS gives some rules a
    * higher severity on certain paths: R04 in kasan/vmalloc). Config wins.

@@ -5,7 +5,7 @@
 import { functionRegions, type FunctionRegion } from '../patch/context.ts';
 import { touchedFunctions, type TouchedFunction } from './function-context.ts';
 import type { HunkLine } from '../patch/types.ts';
-import type { Finding, FindingOrigin, Severity } from './finding.ts';
+import type { Confidence, Finding, FindingOrigin, Severity } from './finding.ts';
 import { fingerprintOf, shortId } from './fingerprint.ts';
 import { matchesGlob } from '../patch/glob.ts';
 import { formatMessage, type PatchUnderReview, type Rule, type RuleMeta, type RuleReport } from './rule-api.ts';
@@ -110,9 +110,23 @@ function allowance(meta: RuleMeta, finding: Finding): string | undefined {
 
 const LOWER: Record<Severity, Severity> = { error: 'warning', warning: 'info', info: 'info' };
 
-/** Findings made from hunk fragments are one severity lower (HAZARDS P1). */
-export function severityOf(severity: Severity, confidence: RuleReport['confidence']): Severity {
+/**
+ * Findings made from hunk fragments are one severity lower (HAZARDS P1);
+ * whole-function and line-local ones keep theirs.
+ */
+export function severityOf(severity: Severity, confidence: Confidence): Severity {
   return confidence === 'fragment' ? LOWER[severity] : severity;
+}
+
+/**
+ * A report's confidence as the engine accepts it: 'line' stands only when
+ * the report points at, and quotes, nothing but added or removed lines;
+ * a context line in its evidence means unseen code could matter after all.
+ */
+export function acceptedConfidence(report: RuleReport): Confidence {
+  if (report.confidence !== 'line') return report.confidence;
+  const lines = [report.at, ...report.evidence];
+  return lines.every((l) => l.kind !== 'context') ? 'line' : 'fragment';
 }
 
 /** The Finding for one report, or an error note when the rule misbehaves. */
@@ -134,20 +148,21 @@ function toFinding(
     ...(report.function !== undefined ? { function: report.function } : {}),
   };
   const fingerprint = fingerprintOf(fingerprintInput);
+  const confidence = acceptedConfidence(report);
   const n = occurrences.get(fingerprint) ?? 0;
   occurrences.set(fingerprint, n + 1);
   const finding: Finding = {
     id: shortId(fingerprint, origin.messageId, n),
     ruleId: meta.id,
     hazardClass: meta.hazardClass,
-    severity: severityOf(settings[meta.id]?.severity ?? report.severity ?? meta.severity, report.confidence),
+    severity: severityOf(settings[meta.id]?.severity ?? report.severity ?? meta.severity, confidence),
     title: meta.title,
     explanation: formatMessage(template, report.data),
     file: report.file,
     line: report.at.anchorLine,
     evidence: evidence.map(quoteLine),
     arches: [...meta.arches],
-    confidence: report.confidence,
+    confidence,
     fingerprint,
     origin,
   };
@@ -156,5 +171,6 @@ function toFinding(
   if (report.suggestion !== undefined) finding.suggestion = report.suggestion;
   if (report.simulation !== undefined) finding.simulation = report.simulation;
   if (report.simulationNotDecided !== undefined) finding.simulationNotDecided = report.simulationNotDecided;
+  if (report.related !== undefined && report.related.length > 0) finding.related = report.related.map((r) => ({ ...r }));
   return finding;
 }

@@ -35,6 +35,12 @@ export interface SarifResult {
     };
     logicalLocations?: Array<{ name: string; kind: 'function' }>;
   }>;
+  /** SARIF 2.1.0 §3.27.22: the per-arch places a generic finding concerns. */
+  relatedLocations?: Array<{
+    id: number;
+    physicalLocation: { artifactLocation: { uri: string; uriBaseId: string }; region?: { startLine: number } };
+    message: { text: string };
+  }>;
   partialFingerprints: Record<string, string>;
   suppressions?: Array<{ kind: 'inSource' | 'external'; justification: string }>;
   properties: Record<string, unknown>;
@@ -101,6 +107,16 @@ function toResult(f: Finding, ruleIndex: number, suppression?: SuppressedFinding
       ...(f.suggestion ? { suggestion: f.suggestion } : {}),
     },
   };
+  if (f.related !== undefined && f.related.length > 0) {
+    result.relatedLocations = f.related.map((r, id) => ({
+      id,
+      physicalLocation: {
+        artifactLocation: { uri: r.file, uriBaseId: 'SRCROOT' },
+        ...(r.line !== undefined ? { region: { startLine: r.line } } : {}),
+      },
+      message: { text: r.message },
+    }));
+  }
   if (suppression !== undefined) {
     const kind = suppression.via === 'comment' ? 'inSource' : 'external';
     result.suppressions = [{ kind, justification: suppression.reason }];

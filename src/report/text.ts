@@ -23,6 +23,8 @@ function findingBlock(f: Finding, details: boolean): string[] {
   if (!details) return out;
   out.push(`    ${f.explanation}`);
   for (const e of f.evidence) out.push(`    | ${e}`);
+  // Related locations in the compiler-style form, so an editor can jump there too.
+  for (const r of f.related ?? []) out.push(`    related: ${r.file}${r.line !== undefined ? `:${r.line}` : ''}: ${r.message}`);
   if (f.suggestion) out.push(`    suggestion: ${f.suggestion}`);
   return out;
 }

@@ -2,8 +2,11 @@
 // Gordeev's c519c3c0a113 used the arch hooks in the KASAN callbacks (Balbir
 // Singh then had to silence their return value); Kevin Brodsky's v6 turned
 // them into pause/resume.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import rule from '../../rules/lazy-mmu-pause-resume-misuse.ts';
-import { fileDiff, ruleTester } from '../../src/analysis/rule-tester.ts';
+import { fileDiff, findingsFor, ruleTester } from '../../src/analysis/rule-tester.ts';
+import { patchMailFromFile } from '../analysis/mail-fixture.ts';
 
 const POPULATE = 'static int kasan_populate_vmalloc_pte(pte_t *ptep, unsigned long addr,';
 const BODY = [' \tspin_lock(&init_mm.page_table_lock);', ' \tif (likely(pte_none(ptep_get(ptep))))', ' \t\tset_pte_at(&init_mm, addr, ptep, pte);', ' \tspin_unlock(&init_mm.page_table_lock);'];
@@ -25,7 +28,7 @@ ruleTester(rule, {
   ],
   invalid: [
     {
-      name: 'c519c3c0a113 on a tree with the generic API: leave/enter instead of pause/resume (hunks only: info)',
+      name: 'c519c3c0a113 on a tree with the generic API: leave/enter instead of pause/resume (added lines only: line-local, a warning)',
       diff: fileDiff(
         'mm/kasan/shadow.c',
         { oldStart: 305, section: POPULATE, lines: [' \tlazy_mmu_mode_pause();', '+\tarch_leave_lazy_mmu_mode();', ...BODY, '+\tarch_enter_lazy_mmu_mode();', ' \tlazy_mmu_mode_resume();', ' \treturn 0;'] },
@@ -36,7 +39,7 @@ ruleTester(rule, {
             "kasan_populate_vmalloc_pte() leaves its caller's lazy MMU section with arch_leave_lazy_mmu_mode() and re-enters with arch_enter_lazy_mmu_mode(): on a tree with the generic lazy_mmu API that is lazy_mmu_mode_pause()/resume(), which keep the nesting depth",
           file: 'mm/kasan/shadow.c',
           line: 306,
-          severity: 'info',
+          severity: 'warning',
         },
       ],
     },
@@ -73,4 +76,32 @@ ruleTester(rule, {
       ],
     },
   ],
+});
+
+const OLD_IDIOM = (fn: string): string =>
+  `${fn}() leaves its caller's lazy MMU section with the arch hooks directly: generic code calling arch_leave/arch_enter_lazy_mmu_mode() ends every nesting level at once, and breaks when the hooks change (their return value on arm64, the generic pause/resume layer)`;
+
+test('c519c3c0a113 itself: both callbacks, a warning each although the hunks show them in part (line-local evidence)', () => {
+  const found = findingsFor(rule, patchMailFromFile('fixtures/lore/bugs/kasan_lazy_mmu_warnings/introducing.patch').diff);
+  assert.deepEqual(
+    found.map((f) => [f.line, f.function, f.severity, f.confidence, f.explanation]),
+    [
+      [308, 'kasan_populate_vmalloc_pte', 'warning', 'line', OLD_IDIOM('kasan_populate_vmalloc_pte')],
+      [468, 'kasan_depopulate_vmalloc_pte', 'warning', 'line', OLD_IDIOM('kasan_depopulate_vmalloc_pte')],
+    ],
+  );
+  assert.deepEqual(found[0]?.evidence, ['+\tarch_leave_lazy_mmu_mode();', '+\tarch_enter_lazy_mmu_mode();']);
+});
+
+test("Balbir Singh's (void) cast of the return value is no new idiom: silent", () => {
+  assert.deepEqual(findingsFor(rule, patchMailFromFile('fixtures/lore/bugs/kasan_lazy_mmu_warnings/fix.patch').diff), []);
+});
+
+test('the enter hook only on a context line: the report is not line-local and is lowered', () => {
+  const diff = fileDiff('mm/kasan/shadow.c', {
+    oldStart: 305,
+    section: POPULATE,
+    lines: ['+\tarch_leave_lazy_mmu_mode();', ...BODY, ' \tarch_enter_lazy_mmu_mode();', ' \treturn 0;'],
+  });
+  assert.deepEqual(findingsFor(rule, diff).map((f) => [f.line, f.severity, f.confidence]), [[305, 'info', 'fragment']]);
 });
