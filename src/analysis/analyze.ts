@@ -5,6 +5,7 @@
 import type { MailMessage, NoReviewReason, PatchMail, Series, SeriesVersion } from '../mail/types.ts';
 import { parseUnifiedDiff } from '../patch/diff.ts';
 import { patchRelevance, type PatchRelevance, type RelevanceConfig } from '../patch/relevance.ts';
+import type { FileProvider } from '../patch/file-provider.ts';
 import type { FileStatus } from '../patch/types.ts';
 import type { Finding } from './finding.ts';
 import { attachMailLitmus, type MailLitmusOptions } from './litmus-mail/index.ts';
@@ -12,6 +13,7 @@ import { loadRules } from './loader.ts';
 import type { Rule, RuleMeta } from './rule-api.ts';
 import { bracketed, runRules, type RuleSettings, type SuppressedFinding } from './run.ts';
 import type { SimulationOptions } from './simulation.ts';
+import { treeContext, type TreeContextIndex } from './tree-context.ts';
 
 export interface AnalysisOptions {
   relevance: RelevanceConfig;
@@ -27,6 +29,13 @@ export interface AnalysisOptions {
   litmus?: MailLitmusOptions;
   /** The rules' scenario simulations (issue 10): on by default, one budget per patch. */
   simulation?: SimulationOptions;
+  /**
+   * A kernel tree (`analysis.kernelTree`): analyzeSeries reads each patch's
+   * files at the series' base and the rules see whole functions.
+   */
+  fileProvider?: FileProvider;
+  /** What analyzeSeries read through `fileProvider`, per patch (the pure core takes it ready). */
+  treeContext?: TreeContextIndex;
 }
 
 export interface PatchAnalysis {
@@ -41,6 +50,8 @@ export interface PatchAnalysis {
   /** Passed on from the mail: findings here must never be mailed as a review. */
   noReview?: NoReviewReason;
   files: Array<{ path: string; oldPath: string; status: FileStatus; note?: string }>;
+  /** With a kernel tree: the commit the patch was applied to and the files seen as whole functions. */
+  tree?: { base: string; from: 'base-commit' | 'head'; wholeFunctionFiles: string[] };
   /** Ids of this patch's findings in AnalysisResult.findings. */
   findings: string[];
   suppressed: SuppressedFinding[];
@@ -104,9 +115,14 @@ export function analyzePatch(
   if (patch.tag?.index !== undefined) analysis.index = patch.tag.index;
   if (patch.tag?.total !== undefined) analysis.total = patch.tag.total;
   if (!analysis.analysed) return { analysis, findings: [] };
+  const tree = options.treeContext?.get(patch.messageId);
+  if (tree) {
+    analysis.notes.push(...tree.notes);
+    if (tree.base) analysis.tree = { base: tree.base, from: tree.from, wholeFunctionFiles: relevantFiles.filter((f) => tree.files.has(f.path)).map((f) => f.path) };
+  }
   const run = runRules(
     rules,
-    { messageId: patch.messageId, subject: patch.subject, version, seriesId: series.id, ...(options.simulation !== undefined ? { simulation: options.simulation } : {}), files: relevantFiles },
+    { messageId: patch.messageId, subject: patch.subject, version, seriesId: series.id, ...(options.simulation !== undefined ? { simulation: options.simulation } : {}), files: relevantFiles.map((f) => tree?.files.get(f.path) ?? f) },
     options.rules,
   );
   analysis.findings = run.findings.map((f) => f.id);
@@ -151,5 +167,13 @@ export async function analyzeSeries(series: Series[], options: AnalysisOptions):
     defaultRules = undefined; // a broken rule file fixed later loads on the next call
     throw err;
   });
-  return analyzeSeriesWith(await defaultRules, series, options);
+  const rules = await defaultRules;
+  if (options.fileProvider === undefined || options.treeContext !== undefined) return analyzeSeriesWith(rules, series, options);
+  const context = await treeContext(series, (s) => versionsToAnalyse(s, options), options.fileProvider);
+  return analyzeSeriesWith(rules, series, { ...options, treeContext: context });
+}
+
+/** What each analysed patch of a series read from the kernel tree (for describeBase). */
+export function treesOf(result: AnalysisResult, seriesId: string): Array<PatchAnalysis['tree']> {
+  return result.series.filter((s) => s.seriesId === seriesId).flatMap((s) => s.versions.flatMap((v) => v.patches.map((p) => p.tree)));
 }

@@ -7,6 +7,7 @@ import { configOrExit } from './config-option.ts';
 import { ingest } from '../mail/ingest.ts';
 import { jsonReport, renderSarif, renderText } from '../report/index.ts';
 import { seriesListingJson, seriesListingText } from '../report/series-listing.ts';
+import { withKernelTree } from '../sources/kernel-tree.ts';
 import { isUnreadableInput, readLocalInputs } from '../sources/local-files.ts';
 
 interface AnalyzeOptions { format: string; config?: string; versions?: string; details: boolean }
@@ -27,13 +28,19 @@ export function registerAnalyze(program: Command): void {
       const config = configOrExit(opts.config);
       if (!config) return;
       const mail = await ingest(readLocalInputs(paths, { maxMessageBytes: config.analysis.maxMessageBytes }));
-      const result = await analyzeSeries(mail.series, {
-        relevance: config.relevance,
-        rules: config.rules,
-        versions: (opts.versions as 'newest' | 'all' | undefined) ?? config.analysis.versions,
-        // Replies too: litmus tests posted anywhere in the thread are answered.
-        messages: mail.messages,
-      });
+      let result;
+      try {
+        result = await withKernelTree(config.analysis.kernelTree, (fileProvider) => analyzeSeries(mail.series, {
+          relevance: config.relevance,
+          rules: config.rules,
+          versions: (opts.versions as 'newest' | 'all' | undefined) ?? config.analysis.versions,
+          // Replies too: litmus tests posted anywhere in the thread are answered.
+          messages: mail.messages,
+          ...(fileProvider ? { fileProvider } : {}),
+        }));
+      } catch (err) {
+        return usage(err instanceof Error ? err.message : String(err));
+      }
       if (opts.format === 'json') {
         const analysis = jsonReport(result);
         const doc = {

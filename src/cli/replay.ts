@@ -2,11 +2,12 @@
 // the mail at PATH; prints nothing and exits 0 when there is nothing to say.
 // Several replies are printed as an mboxrd.
 import type { Command } from 'commander';
-import { analyzeSeries } from '../analysis/analyze.ts';
+import { analyzeSeries, treesOf } from '../analysis/analyze.ts';
 import { configOrExit } from './config-option.ts';
 import { ingest } from '../mail/ingest.ts';
 import { describeBase, planReplies } from '../report/email/plan.ts';
 import { replyOptionsFrom, replyPolicyFrom } from '../report/email/options.ts';
+import { withKernelTree } from '../sources/kernel-tree.ts';
 import { isUnreadableInput, readLocalInputs } from '../sources/local-files.ts';
 
 export function registerReplay(program: Command): void {
@@ -26,7 +27,15 @@ export function registerReplay(program: Command): void {
       }
       const mail = await ingest(readLocalInputs(paths, { maxMessageBytes: config.analysis.maxMessageBytes }));
       for (const p of mail.problems) process.stderr.write(`${p.input}: ${p.where}: ${p.message}\n`);
-      const result = await analyzeSeries(mail.series, { relevance: config.relevance, rules: config.rules, versions: 'newest' });
+      let result;
+      try {
+        result = await withKernelTree(config.analysis.kernelTree, (fileProvider) =>
+          analyzeSeries(mail.series, { relevance: config.relevance, rules: config.rules, versions: 'newest', ...(fileProvider ? { fileProvider } : {}) }));
+      } catch (err) {
+        process.stderr.write(`ptbot replay: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 2;
+        return;
+      }
       const replies = mail.series.flatMap((series) => {
         const version = series.versions.at(-1);
         if (!version) return [];
@@ -34,7 +43,7 @@ export function registerReplay(program: Command): void {
           series, version, revision: 0,
           findings: result.findings.filter((f) => f.origin.kind === 'mail' && f.origin.seriesId === series.id),
           previous: [], rules: result.rules,
-          analysedAgainst: describeBase(version, config.analysis.kernelTree),
+          analysedAgainst: describeBase(version, config.analysis.kernelTree, treesOf(result, series.id)),
         }, replyPolicyFrom(config), replyOptionsFrom(config, date));
       });
       if (replies.length === 1) process.stdout.write(replies[0]?.rfc822 ?? '');

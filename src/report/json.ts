@@ -29,6 +29,8 @@ export interface JsonReport {
         noReview?: string;
         relevance: PatchRelevance;
         files: Array<{ path: string; oldPath: string; status: string; note?: string }>;
+        /** With a kernel tree: the commit applied to and the files seen as whole functions. */
+        tree?: { base: string; from: 'base-commit' | 'head'; wholeFunctionFiles: string[] };
         findings: string[];
         suppressed: string[];
         notes: string[];
@@ -64,6 +66,7 @@ export function jsonReport(result: AnalysisResult): JsonReport {
           ...(p.noReview !== undefined ? { noReview: p.noReview } : {}),
           relevance: p.relevance,
           files: p.files,
+          ...(p.tree !== undefined ? { tree: p.tree } : {}),
           findings: p.findings,
           suppressed: p.suppressed.map((x) => x.finding.id),
           notes: p.notes,

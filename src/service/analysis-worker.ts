@@ -2,9 +2,10 @@
 // the same job), rebuild the series version from the stored messages, run
 // the rules, plan the replies against the previous version's findings,
 // and commit result, findings and planned replies in one transaction.
-import { analyzeSeries } from '../analysis/analyze.ts';
+import { analyzeSeries, treesOf } from '../analysis/analyze.ts';
 import type { Finding } from '../analysis/finding.ts';
 import type { Config } from '../config/schema.ts';
+import type { FileProvider } from '../patch/file-provider.ts';
 import { assembleSeries } from '../mail/series.ts';
 import { threadRootOf } from '../mail/thread.ts';
 import type { MailMessage, Series } from '../mail/types.ts';
@@ -24,6 +25,8 @@ export interface WorkerDeps {
   now?: () => number;
   /** Stop after this many jobs (tests, bounded runs). */
   maxJobs?: number;
+  /** `analysis.kernelTree` opened: rules get whole functions. */
+  kernelTree?: FileProvider;
 }
 
 const LEASE_MS = 10 * 60_000;
@@ -102,7 +105,10 @@ async function analyseJob(job: AnalysisJob, deps: WorkerDeps, date: Date) {
   // The whole thread goes along: litmus tests pasted in replies are answered too.
   const roots = messages.map(threadRootOf);
   const thread = (await store.threadMessages(roots)).map((j) => JSON.parse(j) as MailMessage);
-  const result = await analyzeSeries([series], { relevance: config.relevance, rules: config.rules, versions: 'newest', messages: thread });
+  const result = await analyzeSeries([series], {
+    relevance: config.relevance, rules: config.rules, versions: 'newest', messages: thread,
+    ...(deps.kernelTree ? { fileProvider: deps.kernelTree } : {}),
+  });
   const findings: StoredFinding[] = result.findings.map((f) => ({
     seriesId: job.seriesId, version: job.version, findingId: f.id, fingerprint: f.fingerprint, ruleId: f.ruleId, json: JSON.stringify(f),
   }));
@@ -113,7 +119,7 @@ async function analyseJob(job: AnalysisJob, deps: WorkerDeps, date: Date) {
   const replyAllowed = config.reply.mode !== 'off';
   const replies = replyAllowed ? planReplies({
     series, version, revision: job.revision, findings: result.findings, previous, rules: result.rules,
-    analysedAgainst: describeBase(version, config.analysis.kernelTree),
+    analysedAgainst: describeBase(version, config.analysis.kernelTree, treesOf(result, job.seriesId)),
   }, replyPolicyFrom(config), replyOptionsFrom(config, date)) : [];
   const kept = await applyReplyCaps(replies, deps, date.getTime());
   const summary = `${result.findings.length} finding(s) on ${version.patches.length} patch(es); ${kept.length} reply(ies) planned` +

@@ -16,6 +16,7 @@ import type { Store } from '../store/types.ts';
 import type { ListSource } from './list-source.ts';
 import type { Logger } from './log.ts';
 import { runAnalysisJobs, type AnalysisRunReport } from './analysis-worker.ts';
+import { withKernelTree } from '../sources/kernel-tree.ts';
 import { sendDueReplies, type SendReport } from './reply-sender.ts';
 
 export interface PollDeps {
@@ -127,7 +128,10 @@ export async function pollOnce(deps: PollDeps, opts: { lists?: string[] } = {}):
 
   if (!stopping()) report.parsed = await parsePending(store, log);
   if (!stopping()) report.queued = await queueAnalyses(store, config, log, now());
-  if (!stopping()) report.analysis = await runAnalysisJobs({ store, config, log, worker: holder, stopping, now });
+  if (!stopping()) {
+    report.analysis = await withKernelTree(config.analysis.kernelTree, (kernelTree) =>
+      runAnalysisJobs({ store, config, log, worker: holder, stopping, now, ...(kernelTree ? { kernelTree } : {}) }));
+  }
   if (!stopping() && config.reply.mode !== 'off') {
     report.replies = await sendDueReplies(store, deps.sink, {
       maxAttempts: 6, baseDelayMs: 60_000, maxDelayMs: 6 * 3600_000, now,

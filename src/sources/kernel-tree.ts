@@ -81,3 +81,26 @@ export class GitTreeFileProvider implements FileProvider {
     }
   }
 }
+
+/**
+ * The provider for `analysis.kernelTree`, or an error naming the setting
+ * when the path is not a git work tree or bare repository.
+ */
+export function openKernelTree(treeDir: string, gitBin = 'git'): GitTreeFileProvider | { error: string } {
+  const r = spawnSync(gitBin, ['-C', treeDir, 'rev-parse', '--git-dir'], { encoding: 'utf8' });
+  if (r.error) return { error: `analysis.kernelTree: cannot run ${gitBin}: ${r.error.message}` };
+  if (r.status !== 0) return { error: `analysis.kernelTree: ${treeDir} is not a git repository (${(r.stderr ?? '').trim().split('\n')[0] ?? ''})` };
+  return new GitTreeFileProvider(treeDir, gitBin);
+}
+
+/** Run `fn` with the kernel tree's provider (none when not configured), closing it after. */
+export async function withKernelTree<T>(treeDir: string | undefined, fn: (provider: GitTreeFileProvider | undefined) => Promise<T>): Promise<T> {
+  if (treeDir === undefined) return fn(undefined);
+  const tree = openKernelTree(treeDir);
+  if ('error' in tree) throw new Error(tree.error);
+  try {
+    return await fn(tree);
+  } finally {
+    await tree.close();
+  }
+}

@@ -68,11 +68,24 @@ export function planReplies(input: PlanInput, policy: ReplyPolicy, opts: ReplyOp
   return replies;
 }
 
+/** What the analysis read from the kernel tree for one patch (PatchAnalysis.tree). */
+export interface TreeUse {
+  base: string;
+  from: 'base-commit' | 'head';
+  wholeFunctionFiles: string[];
+}
+
 /** How the patch was analysed, for the reply's first paragraph. */
-export function describeBase(version: SeriesVersion, kernelTree: string | undefined, wholeFunctions = false): string {
+export function describeBase(version: SeriesVersion, kernelTree: string | undefined, trees: ReadonlyArray<TreeUse | undefined> = []): string {
   const base = version.baseCommit ?? version.patches.find((p) => p.baseCommit)?.baseCommit;
   // Only claim whole-function context when the rules were given whole files.
-  if (kernelTree && wholeFunctions) return `analysed against ${base ? `base-commit ${base.slice(0, 12)}` : 'the HEAD'} of the configured kernel tree`;
+  const used = trees.find((t) => t !== undefined && t.wholeFunctionFiles.length > 0);
+  if (kernelTree && used) {
+    const where = used.from === 'base-commit' ? `base-commit ${used.base.slice(0, 12)}` : `the HEAD (${used.base.slice(0, 12)})`;
+    return `analysed against ${where} of the configured kernel tree, with whole functions`;
+  }
+  const tried = trees.find((t) => t !== undefined && t.base !== '');
+  if (kernelTree && tried) return `analysed on the patch's hunks alone (it did not apply to ${tried.base.slice(0, 12)} of the configured kernel tree), so on fragments`;
   if (base) return `analysed on the patch's hunks alone (base-commit ${base.slice(0, 12)} given, no kernel tree configured), so on fragments`;
   return "analysed on the patch's hunks alone (no base-commit, no kernel tree), so on fragments";
 }
