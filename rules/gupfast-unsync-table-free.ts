@@ -12,9 +12,11 @@ import {
   lineText,
   reportOn,
   sameHunk,
+  withScenario,
   type CCall,
   type HunkLine,
   type OrderedEventSpec,
+  type PatchUnderReview,
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
@@ -66,7 +68,7 @@ const GUP_FAST: OrderedEventSpec = {
   last: (c: CCall) => FREE_OR_REUSE.test(c.callee),
 };
 
-function freeReports(fn: TouchedFunction): RuleReport[] {
+function freeReports(fn: TouchedFunction, patch: PatchUnderReview): RuleReport[] {
   // exit_mmap()/free_pgtables() run with no walker left; kernel tables are R14's.
   if (!/^(mm|arch\/[^/]+\/mm)\//.test(fn.file) || /^(exit_mmap|free_pgtables)$/.test(fn.name ?? '')) return [];
   const found = introducedBy(
@@ -87,7 +89,9 @@ function freeReports(fn: TouchedFunction): RuleReport[] {
       suggestion:
         'call tlb_remove_table_sync_one() after the flush and before the free or reuse, or free with pte_free_defer()',
     });
-    return r ? [r] : [];
+    // GUP-fast (IRQs off) against a free with no synchronisation: the
+    // flush is no IPI on arm64 or with INVLPGB, so nothing waits for it.
+    return r ? [withScenario(r, patch, { template: 'lockless-walk', facts: { walker: 'irqs-off', freer: 'none' } })] : [];
   });
 }
 
@@ -125,6 +129,6 @@ export default defineRule({
     },
   },
   check(context) {
-    return context.functions().flatMap((fn) => [...recheckReports(fn), ...freeReports(fn)]);
+    return context.functions().flatMap((fn) => [...recheckReports(fn), ...freeReports(fn, context.patch)]);
   },
 });

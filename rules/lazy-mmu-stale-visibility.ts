@@ -11,11 +11,20 @@ import {
   lineText,
   removedCalls,
   reportOn,
+  withScenario,
   type CCall,
   type ImageFunction,
+  type PatchUnderReview,
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
+
+/**
+ * Two CPUs running the same locked populate in lazy MMU mode on an
+ * architecture that defers the store (s390, Xen PV): the race the
+ * finding describes, as the lazy-MMU template's test.
+ */
+const LAZY_CPU = { inLazyMode: true, pausedAroundUpdate: false } as const;
 
 /** PTE stores whose effect another CPU reads back under the same lock. */
 const PTE_WRITES = /^(set_pte_at|set_pte|set_ptes|__set_pte_at|pte_clear|ptep_get_and_clear|ptep_clear|set_huge_pte_at)$/;
@@ -39,7 +48,7 @@ function holdsSpinlock(image: ImageFunction, call: CCall): boolean {
 /** Kasan, vmalloc and set_memory paths share kernel PTEs between concurrent users: an error there (HAZARDS R04). */
 const SHARED_KERNEL_PTES = /^(mm\/kasan\/|mm\/vmalloc\.c$|arch\/[^/]+\/mm\/(pageattr|pat\/set_memory)\.c$)/;
 
-function reports(fn: TouchedFunction): RuleReport[] {
+function reports(fn: TouchedFunction, patch: PatchUnderReview): RuleReport[] {
   const found = introducedBy(fn, lockedWritesInSection, (c, image) => lineText(image, c.line));
   const removed = removedCalls(fn, ['lazy_mmu_mode_pause', 'lazy_mmu_mode_resume', 'arch_leave_lazy_mmu_mode', 'arch_enter_lazy_mmu_mode', 'arch_flush_lazy_mmu_mode']).map((s) => s.line);
   return found.flatMap(({ item: c, image }) => {
@@ -53,7 +62,7 @@ function reports(fn: TouchedFunction): RuleReport[] {
     });
     if (!r) return [];
     if (!SHARED_KERNEL_PTES.test(fn.file)) r.severity = 'warning';
-    return [r];
+    return [withScenario(r, patch, { template: 'lazy-mmu-populate', facts: { defersPteStore: true, cpus: [LAZY_CPU, LAZY_CPU] } })];
   });
 }
 
@@ -95,6 +104,6 @@ export default defineRule({
     },
   },
   check(context) {
-    return context.functions().flatMap(reports);
+    return context.functions().flatMap((fn) => reports(fn, context.patch));
   },
 });

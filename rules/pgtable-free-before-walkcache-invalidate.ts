@@ -10,9 +10,13 @@ import {
   removedCalls,
   reportOn,
   sameHunk,
+  withScenario,
   type CCall,
+  type ImageFunction,
   type OrderedEventSpec,
+  type PatchUnderReview,
   type RuleReport,
+  type ScenarioRequest,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
 
@@ -32,7 +36,25 @@ const WALK_CACHE: OrderedEventSpec = {
   last: (c: CCall) => FREE.test(c.callee),
 };
 
-function reports(fn: TouchedFunction): RuleReport[] {
+/**
+ * The race as a scenario, where the architecture's walk-cache model is
+ * known: arm64, the abstract walk-cache model (herd's vmsa has no table
+ * descriptors) with whatever DSBs sit between clear and free; x86, the
+ * shootdown template with no flush, so no IPI. Generic code: none, since
+ * what a walk may cache is the architecture's.
+ */
+function scenarioOf(fn: TouchedFunction, image: ImageFunction, clearLine: number, freeLine: number): ScenarioRequest | undefined {
+  if (fn.file.startsWith('arch/arm64/')) {
+    const dsbs = image.analysis.calls.filter((c) => c.callee === 'dsb' && c.line > clearLine && c.line < freeLine).map((c) => c.args[0] ?? '');
+    return { template: 'walk-cache-free', facts: { dsbBeforeTlbi: dsbs.includes('ishst'), tlbi: 'none', dsbAfterTlbi: dsbs.some((a) => /^(ish|sy)$/.test(a)) } };
+  }
+  if (fn.file.startsWith('arch/x86/')) {
+    return { template: 'x86-shootdown', facts: { flushed: false, waitForAck: true, handlerBarrier: true, targetLazyTlb: false, freedTables: true } };
+  }
+  return undefined;
+}
+
+function reports(fn: TouchedFunction, patch: PatchUnderReview): RuleReport[] {
   const found = introducedBy(
     fn,
     (image) => image.analysis.order(WALK_CACHE).filter((v) => sameHunk(fn, image, v.first.line, v.last.line)),
@@ -53,7 +75,8 @@ function reports(fn: TouchedFunction): RuleReport[] {
     if (!r) return [];
     // Evidence in file order: the clear, the removed invalidate, the free.
     r.evidence.sort((a, b) => a.anchorLine - b.anchorLine || (a.kind === 'removed' ? -1 : 1));
-    return [r];
+    const scenario = scenarioOf(fn, image, v.first.line, v.last.line);
+    return [scenario ? withScenario(r, patch, scenario) : r];
   });
 }
 
@@ -85,6 +108,6 @@ export default defineRule({
     },
   },
   check(context) {
-    return context.functions().flatMap(reports);
+    return context.functions().flatMap((fn) => reports(fn, context.patch));
   },
 });
