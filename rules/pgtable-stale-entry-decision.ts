@@ -1,6 +1,6 @@
 // R10: a page-table entry read without the lock that serialises its
 // removal must be re-read after that lock is taken, before it is acted on.
-// Two shapes:
+// Three shapes:
 // - a pmd/pud value read before the lock and then moved, populated or freed
 //   (Jann Horn's move_normal_pmd() vs retract_page_tables() fix: mremap read
 //   the old pmd, took the rmap locks, then moved a table khugepaged had
@@ -10,12 +10,17 @@
 //   where what runs under the lock re-reads the entry but does not re-derive
 //   the value (3c5c3cfb9ef4's kasan_depopulate_vmalloc_pte(): the page was
 //   computed from *ptep before init_mm.page_table_lock, and a pte_none()
-//   recheck under it let two depopulaters free the page once each).
+//   recheck under it let two depopulaters free the page once each);
+// - a table emptied under its PTL, the PTL dropped and re-taken, and the
+//   table removed as if still empty (1043173eb5eb's collapse_pte_mapped_thp():
+//   "Huge page lock is still held, so page table must remain empty", but
+//   userfaultfd's mfill_atomic_pte() inserts PTEs under the PTL alone).
 import {
   defineRule,
   introducedBy,
   lineText,
   reportOn,
+  sameHunk,
   type CCall,
   type ImageFunction,
   type RuleReport,
@@ -99,7 +104,84 @@ function staleUses(image: ImageFunction): StaleUse[] {
   return [...staleEntries(image, calls), ...staleDerived(image, calls)];
 }
 
+/** A table emptied under a lock, the lock dropped and re-taken, the table then removed with no look at its entries. */
+interface Relocked {
+  lock: string;
+  clear: number;
+  release: number;
+  retake: number;
+  act: number;
+  actName: string;
+}
+
+const ACQUIRE = [/\bpte_offset_map_lock\s*\([^;]*&\s*(\w+)\s*\)/, /\bspin_lock(?:_nested|_irq|_bh|_irqsave)?\s*\(\s*&?\s*([\w.>-]+)/, /\b(\w+)\s*=\s*p[mu]d_lock\s*\(/];
+const RELEASE = [/\bpte_unmap_unlock\s*\([^,]+,\s*([\w.>-]+)\s*\)/, /\bspin_unlock(?:_irq|_bh|_irqrestore)?\s*\(\s*&?\s*([\w.>-]+)/];
+const CLEARS = /\b(pte_clear|ptep_clear|ptep_get_and_clear\w*|ptep_clear_flush\w*|pte_clear_not_present_full|clear_not_present_full_ptes|clear_full_ptes|get_and_clear_full_ptes)\s*\(/;
+const REMOVES = /\b(pmdp_collapse_flush|pmdp_huge_get_and_clear\w*|pmdp_get_and_clear|pmd_clear)\s*\(/;
+const LOOKS = /\b(ptep_get\w*|pte_none|pte_present|pte_offset_map\w*)\s*\(/;
+const COMMENT = /^\s*(\*|\/\*|\/\/)/;
+
+const namesIn = (res: RegExp[], text: string): string[] => res.flatMap((re) => { const m = re.exec(text); return m?.[1] ? [m[1]] : []; });
+
+/**
+ * Line order over the image's code lines (the calls of a fragment may miss a
+ * statement tree-sitter could not place): per lock name, a PTE clear while
+ * it is held, its release, its re-acquisition, then a removal of the table
+ * while it is held again, with no read of an entry after the re-acquisition.
+ */
+function relockedRetracts(image: ImageFunction): Relocked[] {
+  const lines = image.lines.map((l) => ({ n: imageLine(l), text: l.text })).filter((l) => !COMMENT.test(l.text)).sort((a, b) => a.n - b.n);
+  interface State { held: boolean; clear?: number; release?: number; retake?: number }
+  const locks = new Map<string, State>();
+  const out: Relocked[] = [];
+  for (const { n, text } of lines) {
+    for (const name of namesIn(ACQUIRE, text)) {
+      const st = locks.get(name) ?? { held: false };
+      if (st.release !== undefined && st.retake === undefined) st.retake = n;
+      st.held = true;
+      locks.set(name, st);
+    }
+    for (const [name, st] of locks) {
+      if (!st.held) continue;
+      if (CLEARS.test(text) && st.release === undefined) st.clear = n;
+      if (st.retake !== undefined && st.retake < n && LOOKS.test(text)) Object.assign(st, { clear: undefined, release: undefined, retake: undefined });
+      const act = REMOVES.exec(text);
+      if (act?.[1] && st.clear !== undefined && st.release !== undefined && st.retake !== undefined) {
+        out.push({ lock: name, clear: st.clear, release: st.release, retake: st.retake, act: n, actName: act[1] });
+        Object.assign(st, { clear: undefined, release: undefined, retake: undefined });
+      }
+    }
+    for (const name of namesIn(RELEASE, text)) {
+      const st = locks.get(name);
+      if (!st) continue;
+      st.held = false;
+      if (st.clear !== undefined && st.release === undefined) st.release = n;
+    }
+  }
+  return out;
+}
+
+function relockedReports(fn: TouchedFunction): RuleReport[] {
+  // Keyed by the lock and the removal: a patch that narrows an existing window (holding the lock throughout on
+  // one path) introduces none.
+  return introducedBy(fn, relockedRetracts, (u, image) => `${u.lock}|${lineText(image, u.act)}`).flatMap(({ item: u, image }) => {
+    if (!sameHunk(fn, image, u.clear, u.act)) return [];
+    const r = reportOn(fn, image, {
+      messageId: 'relockedRetract',
+      data: { act: u.actName, lock: u.lock, clearLine: u.clear, releaseLine: u.release, retakeLine: u.retake },
+      line: u.act,
+      lines: [u.clear, u.release, u.retake],
+      suggestion: `keep ${u.lock} held from the clearing to the removal, or re-check under it that every entry is still pte_none() and back off if not`,
+    });
+    return r ? [r] : [];
+  });
+}
+
 function reports(fn: TouchedFunction): RuleReport[] {
+  return [...staleReports(fn), ...relockedReports(fn)];
+}
+
+function staleReports(fn: TouchedFunction): RuleReport[] {
   return introducedBy(fn, staleUses, (u, image) => `${lineText(image, u.read.line)}|${lineText(image, u.act.line)}`).flatMap(({ item: u, image }) => {
     const r = reportOn(fn, image, {
       messageId: u.derived ? 'staleDerived' : 'staleDecision',
@@ -117,7 +199,7 @@ function reports(fn: TouchedFunction): RuleReport[] {
 export default defineRule({
   meta: {
     id: 'pgtable-stale-entry-decision',
-    title: 'acting on a page-table entry read before the lock that excludes its removal',
+    title: 'acting on page-table state read or established before the lock that protects it was (re)taken',
     severity: 'error',
     hazardClass: 'ordering',
     contract:
@@ -125,7 +207,8 @@ export default defineRule({
       'the i_mmap/rmap locks, THP collapse, free_pgtables(), another (de)populater under init_mm.page_table_lock) is re-read ' +
       'after that lock is taken, before it is acted on: a PMD/PUD value is compared again before it is moved, populated ' +
       'or freed, and a page or pfn derived from an entry is derived again from the read under the lock before it is freed ' +
-      'or installed.',
+      'or installed; a table emptied under its PTL is removed only if the PTL was held from the emptying to the removal, ' +
+      'or its entries are looked at again after re-taking it.',
     arches: ['all'],
     references: [
       {
@@ -137,6 +220,10 @@ export default defineRule({
         url: 'https://lore.kernel.org/all/54cb04f-3762-987f-8294-91dafd8ebfb0@google.com/',
       },
       {
+        title: 'Hugh Dickins, [PATCH mm-unstable] mm/khugepaged: fix collapse_pte_mapped_thp() versus uffd',
+        url: 'https://lore.kernel.org/all/4d31abf5-56c0-9f3d-d12f-c9317936691@google.com/',
+      },
+      {
         title: 'Alexander Gordeev, [PATCH 1/2] mm/kasan: fix vmalloc shadow memory (de-)population races',
         url: 'https://lore.kernel.org/all/adb258634194593db294c0d1fb35646e894d6ead.1755528662.git.agordeev@linux.ibm.com/',
       },
@@ -145,6 +232,8 @@ export default defineRule({
     messages: {
       staleDecision:
         '{{act}}() acts on {{value}}, read on line {{readLine}} before {{lock}}() on line {{lockLine}}, with no re-read and compare after the lock: a concurrent retract_page_tables() may have removed that table in between',
+      relockedRetract:
+        '{{act}}() removes the page table whose entries were cleared under {{lock}} on line {{clearLine}}, but {{lock}} was dropped on line {{releaseLine}} and re-taken on line {{retakeLine}} with no look at the entries since: anything that may install a PTE holding only the PTL in between (userfaultfd\'s mfill_atomic_pte() on a private VMA does, whatever page locks are held) leaves a live entry in the table that is removed and freed (all architectures)',
       staleDerived:
         '{{act}}() uses {{value}}, derived on line {{readLine}} from a page-table entry read before {{lock}}() on line {{lockLine}}; nothing under the lock derives it again from the entry, so a concurrent updater serialised by that lock may already have cleared the entry and freed or replaced what {{value}} names (a double free, or a stale page installed; all architectures)',
     },

@@ -2,7 +2,10 @@
 // on the shape of Jann Horn's mremap fix (move_normal_pmd() vs
 // retract_page_tables(), fixes 1d65b771bc08), and on values derived from
 // an entry before the lock: 3c5c3cfb9ef4's kasan_depopulate_vmalloc_pte()
-// against Alexander Gordeev's fix (the real patches of the corpus).
+// against Alexander Gordeev's fix, and on a table emptied under its PTL,
+// the PTL dropped and re-taken before the table is removed: 1043173eb5eb's
+// collapse_pte_mapped_thp() against Hugh Dickins' uffd fix (the real
+// patches of the corpus and the thread's earlier versions).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import rule from '../../rules/pgtable-stale-entry-decision.ts';
@@ -56,8 +59,55 @@ const depopulate = (derive: string[], underLock: string[]): string[] =>
 const KASAN_DERIVE = ['	page = (unsigned long)__va(pte_pfn(ptep_get(ptep)) << PAGE_SHIFT);'];
 const KASAN_FREE = ['	if (likely(!pte_none(ptep_get(ptep)))) {', '		pte_clear(&init_mm, addr, ptep);', '		free_page(page);', '	}'];
 
+const RELOCKED = (clearLine: number, releaseLine: number, retakeLine: number): string =>
+  `pmdp_collapse_flush() removes the page table whose entries were cleared under ptl on line ${clearLine}, but ptl was ` +
+  `dropped on line ${releaseLine} and re-taken on line ${retakeLine} with no look at the entries since: anything that may ` +
+  "install a PTE holding only the PTL in between (userfaultfd's mfill_atomic_pte() on a private VMA does, whatever page " +
+  'locks are held) leaves a live entry in the table that is removed and freed (all architectures)';
+
+/** Steps 2-4 of collapse_pte_mapped_thp() (1043173eb5eb), with the lock handling between clearing and removal varied. */
+const collapse = (between: string[]): string[] =>
+  plus([
+    'static int collapse_pte_table(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long haddr, pmd_t *pmd)',
+    '{',
+    '	spinlock_t *pml, *ptl;',
+    '	pte_t *start_pte, *pte;',
+    '	pmd_t pgt_pmd;',
+    '	unsigned long addr;',
+    '	int i;',
+    '',
+    '	start_pte = pte_offset_map_lock(mm, pmd, haddr, &ptl);',
+    '	if (!start_pte)',
+    '		return SCAN_FAIL;',
+    '	for (i = 0, addr = haddr, pte = start_pte; i < HPAGE_PMD_NR; i++, addr += PAGE_SIZE, pte++)',
+    '		pte_clear(mm, addr, pte);',
+    ...between,
+    '	pgt_pmd = pmdp_collapse_flush(vma, haddr, pmd);',
+    '	if (ptl != pml)',
+    '		spin_unlock(ptl);',
+    '	spin_unlock(pml);',
+    '	pte_free_defer(mm, pmd_pgtable(pgt_pmd));',
+    '	return SCAN_SUCCEED;',
+    '}',
+  ]);
+const RELOCK = ['	pte_unmap_unlock(start_pte, ptl);', '	pml = pmd_lock(mm, pmd);', '	if (ptl != pml)', '		spin_lock_nested(ptl, SINGLE_DEPTH_NESTING);'];
+
 ruleTester(rule, {
   valid: [
+    {
+      name: 'the PTL held from the clearing to the removal (pmd_lock taken first, as the uffd fix does)',
+      diff: fileDiff('mm/khugepaged.c', {
+        oldStart: 1600,
+        lines: collapse([]).map((l) => (l === '+\tstart_pte = pte_offset_map_lock(mm, pmd, haddr, &ptl);' ? '+\tpml = pmd_lock(mm, pmd);\n+\tstart_pte = pte_offset_map_lock(mm, pmd, haddr, &ptl);' : l)).flatMap((l) => l.split('\n')),
+      }),
+    },
+    {
+      name: 'the entries looked at again after re-taking the PTL',
+      diff: fileDiff('mm/khugepaged.c', {
+        oldStart: 1600,
+        lines: collapse([...RELOCK, '\tfor (i = 0, pte = start_pte; i < HPAGE_PMD_NR; i++, pte++)', '\t\tif (!pte_none(ptep_get(pte)))', '\t\t\tgoto abort;']),
+      }),
+    },
     {
       name: 'the page derived from the read made under the lock',
       diff: fileDiff('mm/kasan/shadow.c', {
@@ -128,6 +178,11 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: '1043173eb5eb shape: emptied under the PTL, PTL dropped, pmd_lock + PTL re-taken, table removed',
+      diff: fileDiff('mm/khugepaged.c', { oldStart: 1600, lines: collapse(RELOCK) }),
+      errors: [{ message: RELOCKED(1612, 1613, 1616), file: 'mm/khugepaged.c', line: 1617, severity: 'error' }],
+    },
+    {
       name: '3c5c3cfb9ef4 shape on a newer tree: the page derived before the lock, only pte_none() rechecked under it',
       diff: fileDiff('mm/kasan/shadow.c', { oldStart: 455, lines: depopulate(KASAN_DERIVE, KASAN_FREE) }),
       errors: [{ message: DERIVED('free_page', 'page', 460, 462), file: 'mm/kasan/shadow.c', line: 466, severity: 'error' }],
@@ -191,4 +246,25 @@ test('3c5c3cfb9ef4 (kasan vmalloc shadow): the depopulate callback frees a page 
 test("Gordeev's fix (read under the lock, free after it from that read) and c519c3c0a113 are silent", () => {
   assert.deepEqual(where(findingsFor(rule, diffOf('fixtures/lore/bugs/kasan_shadow_populate_race/fix.patch'))), []);
   assert.deepEqual(where(findingsFor(rule, diffOf('fixtures/lore/bugs/kasan_lazy_mmu_hazards/fix.patch'))), []);
+});
+
+test("1043173eb5eb (collapse_pte_mapped_thp() under mmap_read_lock) is flagged; Hugh Dickins' uffd fix is silent", () => {
+  const found = findingsFor(rule, diffOf('fixtures/lore/bugs/khugepaged_collapse_vs_uffd/introducing.patch'));
+  assert.deepEqual(where(found), ['mm/khugepaged.c:1675 collapse_pte_mapped_thp warning']);
+  assert.equal(found[0]?.explanation, RELOCKED(1656, 1661, 1674));
+  assert.deepEqual(found[0]?.evidence, [
+    '+\tpgt_pmd = pmdp_collapse_flush(vma, haddr, pmd);',
+    '+\t\tpte_clear(mm, addr, pte);',
+    ' \tpte_unmap_unlock(start_pte, ptl);',
+    '+\t\tspin_lock_nested(ptl, SINGLE_DEPTH_NESTING);',
+  ]);
+  // The fix holds pml (and so the PTL) throughout on the uffd path and narrows the window it kept: nothing new.
+  assert.deepEqual(where(findingsFor(rule, diffOf('fixtures/lore/bugs/khugepaged_collapse_vs_uffd/fix.patch'))), []);
+});
+
+test("the thread's v1 and v2 of the same patch are flagged too", () => {
+  for (const v of ['0011', '0066']) {
+    const found = findingsFor(rule, diffOf(`fixtures/lore/threads/hugh_free_retracted_pgtable_rcu/${v}.eml`));
+    assert.deepEqual(found.map((f) => [f.function, f.severity, f.explanation.slice(0, 60)]), [['collapse_pte_mapped_thp', 'warning', RELOCKED(0, 0, 0).slice(0, 60)]], v);
+  }
 });
