@@ -72,9 +72,13 @@ const commitOf = (id: string): string | undefined => (/^[0-9a-f]{12,40}$/.test(i
 const config = loadConfig();
 if (!config.ok) throw new Error(`config: ${config.problems.map((p) => p.message).join('; ')}`);
 
+/** Every rule the analysis ran, so the precision table lists the silent ones too. */
+const ruleIds = new Set<string>();
+
 async function findingsOf(paths: string[]): Promise<Finding[]> {
   const mail = await ingest(readLocalInputs(paths));
   const result = await analyzeSeries(mail.series, { relevance: config.ok ? config.config.relevance : { paths: [], identifiers: [] }, rules: {}, versions: 'all' });
+  for (const r of result.rules) ruleIds.add(r.id);
   return result.findings;
 }
 
@@ -160,6 +164,8 @@ interface RuleTally {
   onFixes: number;
   onFixesIntroducing: number;
   onNegatives: number;
+  /** Info findings on fixes and negatives: noise a reader sees, not counted. */
+  infoNoise: number;
 }
 
 /**
@@ -173,7 +179,7 @@ function ruleTallies(pairs: PairResult[], negatives: Negative[]): Map<string, Ru
   const tallies = new Map<string, RuleTally>();
   const tally = (id: string): RuleTally => {
     let t = tallies.get(id);
-    if (!t) tallies.set(id, (t = { hits: 0, introOther: 0, onFixes: 0, onFixesIntroducing: 0, onNegatives: 0 }));
+    if (!t) tallies.set(id, (t = { hits: 0, introOther: 0, onFixes: 0, onFixesIntroducing: 0, onNegatives: 0, infoNoise: 0 }));
     return t;
   };
   const pairsIntroducedBy = (commit: string | undefined, name: string): PairResult[] =>
@@ -198,17 +204,19 @@ function ruleTallies(pairs: PairResult[], negatives: Negative[]): Map<string, Ru
     }
   }
   for (const n of negatives) for (const f of n.findings.filter(serious)) tally(f.ruleId).onNegatives++;
+  for (const f of [...pairs.flatMap((p) => p.fix), ...negatives.flatMap((n) => n.findings)]) if (!serious(f)) tally(f.ruleId).infoNoise++;
+  for (const id of ruleIds) tally(id);
   return tallies;
 }
 
 function precisionLines(tallies: Map<string, RuleTally>): string[] {
   const lines = [
-    '| rule | hits on introducing patches | other w/e on introducing patches | w/e on fixes | on fixes that introduce another pair\'s bug | w/e on negatives | precision |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| rule | hits on introducing patches | other w/e on introducing patches | w/e on fixes | on fixes that introduce another pair\'s bug | w/e on negatives | precision | info on fixes and negatives |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [id, t] of [...tallies].sort(([a], [b]) => a.localeCompare(b))) {
     const against = t.onFixes + t.onNegatives;
-    lines.push(`| ${id} | ${t.hits} | ${t.introOther} | ${t.onFixes} | ${t.onFixesIntroducing} | ${t.onNegatives} | ${percent(t.hits, t.hits + against)} |`);
+    lines.push(`| ${id} | ${t.hits} | ${t.introOther} | ${t.onFixes} | ${t.onFixesIntroducing} | ${t.onNegatives} | ${percent(t.hits, t.hits + against)} | ${t.infoNoise} |`);
   }
   return lines;
 }
