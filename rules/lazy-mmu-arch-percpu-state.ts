@@ -48,8 +48,8 @@ const NON_NESTING_HOOKS: readonly NonNestingHook[] = [
     file: 'arch/powerpc/include/asm/book3s/64/tlbflush-hash.h',
     line: 41,
     message:
-      'powerpc book3s64 hash: arch_enter_lazy_mmu_mode() sets batch->active = 1 and arch_leave_lazy_mmu_mode() flushes, clears it and ' +
-      're-enables preemption whatever the depth (v6.6; a counter since "powerpc: Allow nesting of lazy MMU mode", 2023)',
+      'powerpc book3s64 hash: arch_enter_lazy_mmu_mode() sets batch->active = 1 and arch_leave_lazy_mmu_mode() flushes and clears it ' +
+      'whatever the depth, so a nested leave ends the caller\'s batch (v6.6; a counter since "powerpc: Allow nesting of lazy MMU mode", 2023)',
   },
   {
     arch: 'arm64',
