@@ -85,6 +85,17 @@ async function findingsOf(paths: string[]): Promise<Finding[]> {
 const serious = (f: Finding): boolean => f.severity !== 'info';
 const brief = (f: Finding): string => `${f.ruleId}@${f.file}:${f.line}(${f.severity[0]})`;
 const list = (fs: Finding[] | undefined): string => (fs === undefined ? 'not obtained' : fs.length === 0 ? '—' : fs.map(brief).join(', '));
+
+/** `rule (file) ×n (e)`: findings grouped by rule, file and severity, for the table. */
+function grouped(fs: Finding[]): string {
+  if (fs.length === 0) return '—';
+  const groups = new Map<string, number>();
+  for (const f of fs) {
+    const key = `${f.ruleId} (${f.file}) | (${f.severity[0]})`;
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  return [...groups].map(([k, n]) => k.replace(' | ', n > 1 ? ` ×${n} ` : ' ')).join(', ');
+}
 const percent = (n: number, of: number): string => (of === 0 ? '—' : `${((100 * n) / of).toFixed(0)}%`);
 
 /** How `f` hits `row`: in a file the fix touches, through a related location there, or not at all. */
@@ -117,10 +128,16 @@ async function pairResults(): Promise<PairResult[]> {
 }
 
 function bugLines(pairs: PairResult[]): string[] {
-  const lines = ['| pair | class (INDEX.tsv) | introducing: findings | fix: findings | hit |', '| --- | --- | --- | --- | --- |'];
+  const lines = [
+    '| pair | class (INDEX.tsv) | introducing: findings that hit | introducing: other findings | fix: findings | result |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
   for (const p of pairs) {
     const verdict = p.intro === undefined ? 'n/a' : p.via === 'file' ? 'hit' : p.via === 'related' ? 'hit (related location)' : 'miss';
-    lines.push(`| ${p.row.name} | ${p.row.indexClass} | ${list(p.intro)} | ${list(p.fix)} | ${verdict} |`);
+    const hitting = (p.intro ?? []).filter((f) => hitOf(f, p.row) !== undefined);
+    const other = (p.intro ?? []).filter((f) => hitOf(f, p.row) === undefined);
+    const intro = p.intro === undefined ? ['not in corpus', '—'] : [grouped(hitting), grouped(other)];
+    lines.push(`| ${p.row.name} | ${p.row.indexClass} | ${intro.join(' | ')} | ${grouped(p.fix)} | ${verdict} |`);
   }
   return lines;
 }
