@@ -119,7 +119,8 @@ function movedFlushReports(fn: TouchedFunction): RuleReport[] {
     (image) => image.analysis.order(FLUSH_AFTER_UNLOCK).filter((v) => underPtl.has(v.last.text) && sameHunk(fn, image, v.first.line, v.last.line)),
     (v, image) => lineText(image, v.last.line),
   );
-  return found.flatMap(({ item: v, image }) => {
+  const out = removedFlushReports(fn, pre, post, underPtl);
+  return out.concat(found.flatMap(({ item: v, image }) => {
     const r = reportOn(fn, image, {
       messageId: 'flushAfterUnlock',
       data: { flush: v.last.callee, unlock: v.first.callee, unlockLine: v.first.line },
@@ -128,7 +129,25 @@ function movedFlushReports(fn: TouchedFunction): RuleReport[] {
       suggestion: 'keep the flush before the PTL is dropped: once it is, the page may be freed by its owner while this CPU or another still has the old translation',
     });
     return r ? [r] : [];
-  });
+  }));
+}
+
+/** The flush under the PTL is gone altogether (left to a caller that runs after the unlock: the pre-5d1904204c99 mremap). */
+function removedFlushReports(fn: TouchedFunction, pre: ImageFunction, post: ImageFunction, underPtl: ReadonlySet<string>): RuleReport[] {
+  // A release of the page in the function is releasedBeforeFlush's to report, with the removed flush quoted.
+  if (post.analysis.calls.some((c) => RELEASE.test(c.callee))) return [];
+  const kept = new Set(post.analysis.calls.filter((c) => FLUSH.test(c.callee)).map((c) => c.callee));
+  return pre.analysis.calls
+    .filter((c) => underPtl.has(c.text) && !kept.has(c.callee) && pre.lineAt(c.line)?.kind === 'removed')
+    .flatMap((c) => {
+      const r = reportOn(fn, pre, {
+        messageId: 'flushRemoved',
+        data: { flush: c.callee },
+        line: c.line,
+        suggestion: 'keep the flush before the PTL is dropped (eb66ae030829): a flush left to the caller runs after the unlock',
+      });
+      return r ? [r] : [];
+    });
 }
 
 // set_memory_ro/rox/x make the memory special; vfree() would hand it back with stale RO/X aliases.
@@ -210,6 +229,10 @@ export default defineRule({
       flushAfterUnlock:
         '{{flush}}() now runs after {{unlock}}() on line {{unlockLine}} drops the page-table lock: until it runs, a stale ' +
         'TLB entry still reaches pages whose owner may free them meanwhile (mremap, eb66ae030829; all architectures)',
+      flushRemoved:
+        'the {{flush}}() that ran before the page-table lock was dropped is removed: PTEs of pages this code does not own ' +
+        'are cleared, and until a later flush a stale TLB entry still reaches pages their owner may free (mremap, ' +
+        'CVE-2018-18281; all architectures)',
       specialPermsVfree:
         '{{free}}() frees memory made read-only/executable by {{change}}() on line {{changeLine}} with no ' +
         'VM_FLUSH_RESET_PERMS and no reset: vfree() flushes lazily, so stale RO/X aliases outlive the free ' +

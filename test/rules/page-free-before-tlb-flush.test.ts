@@ -22,6 +22,10 @@ const RELEASED = (release: string, clear: string, line: number): string =>
 const MOVED = (unlock: string, line: number): string =>
   `flush_tlb_range() now runs after ${unlock}() on line ${line} drops the page-table lock: until it runs, a stale ` +
   'TLB entry still reaches pages whose owner may free them meanwhile (mremap, eb66ae030829; all architectures)';
+const REMOVED =
+  'the flush_tlb_range() that ran before the page-table lock was dropped is removed: PTEs of pages this code does not own ' +
+  'are cleared, and until a later flush a stale TLB entry still reaches pages their owner may free (mremap, ' +
+  'CVE-2018-18281; all architectures)';
 const PERMS = (free: string, change: string, line: number): string =>
   `${free}() frees memory made read-only/executable by ${change}() on line ${line} with no ` +
   'VM_FLUSH_RESET_PERMS and no reset: vfree() flushes lazily, so stale RO/X aliases outlive the free ' +
@@ -174,6 +178,24 @@ ruleTester(rule, {
         ],
       }),
       errors: [{ message: MOVED('pte_unmap_unlock', 169), file: 'mm/mremap.c', line: 171 }],
+    },
+    {
+      name: 'the flush under the PTL left to the caller again (before 5d1904204c99 and eb66ae030829)',
+      diff: fileDiff('mm/mremap.c', {
+        oldStart: 160,
+        section: MOVE_PTES,
+        lines: [
+          ...FIXED_TAIL,
+          '-\tif (force_flush)',
+          '-\t\tflush_tlb_range(vma, old_end - len, old_end);',
+          '+\t*need_flush = true;',
+          ' \tif (new_ptl != old_ptl)',
+          ' \t\tspin_unlock(new_ptl);',
+          ' \tpte_unmap(new_pte - 1);',
+          ' \tpte_unmap_unlock(old_pte - 1, old_ptl);',
+        ],
+      }),
+      errors: [{ message: REMOVED, file: 'mm/mremap.c', line: 169, function: 'move_ptes', severity: 'warning' }],
     },
     {
       name: 'HAZARDS R13: the folio is put after the unlock and before the flush',
