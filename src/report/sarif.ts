@@ -7,6 +7,7 @@ import type { AnalysisResult } from '../analysis/analyze.ts';
 import type { Finding, Severity } from '../analysis/finding.ts';
 import type { RuleMeta } from '../analysis/rule-api.ts';
 import type { SuppressedFinding } from '../analysis/run.ts';
+import { herdCommand, modelLabel, scenarioOf, verdictText } from './simulation.ts';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -83,6 +84,24 @@ function descriptor(meta: RuleMeta, options: SarifOptions): SarifReportingDescri
   return d;
 }
 
+/** The explanation, and for a rule's generated scenario its verdict, which a viewer shows with the result. */
+function messageText(f: Finding): string {
+  const s = scenarioOf(f);
+  const sim = s?.decided ?? s?.undecided;
+  if (!s || !sim?.scenario) return f.explanation;
+  const verdict = s.decided ? verdictText(s.decided) : `not decided, ${s.undecided?.notDecided ?? ''}`;
+  return `${f.explanation}. Simulated (${modelLabel(sim)}): ${verdict}; the test is in properties.simulation.litmus.`;
+}
+
+/** The simulation as result properties: verdict, the test's text and how to run it with herd7. */
+function simulationProperties(f: Finding): { simulation?: Record<string, unknown> } {
+  const s = scenarioOf(f);
+  const sim = s?.decided ?? s?.undecided;
+  if (!s || !sim) return {};
+  const herd7 = herdCommand(sim);
+  return { simulation: { ...sim, decided: s.decided !== undefined, ...(herd7 !== undefined ? { herd7 } : {}) } };
+}
+
 function toResult(f: Finding, ruleIndex: number, suppression?: SuppressedFinding): SarifResult {
   const region: { startLine: number; endLine?: number } = { startLine: f.line };
   if (f.endLine !== undefined && f.endLine >= f.line) region.endLine = f.endLine;
@@ -94,7 +113,7 @@ function toResult(f: Finding, ruleIndex: number, suppression?: SuppressedFinding
     ruleId: f.ruleId,
     ruleIndex,
     level: LEVEL[f.severity],
-    message: { text: f.explanation },
+    message: { text: messageText(f) },
     locations: [location],
     partialFingerprints: { 'ptbotFingerprint/v1': f.fingerprint },
     properties: {
@@ -105,6 +124,7 @@ function toResult(f: Finding, ruleIndex: number, suppression?: SuppressedFinding
       evidence: f.evidence,
       origin: f.origin,
       ...(f.suggestion ? { suggestion: f.suggestion } : {}),
+      ...simulationProperties(f),
     },
   };
   if (f.related !== undefined && f.related.length > 0) {

@@ -5,6 +5,7 @@ import type { Finding } from '../analysis/finding.ts';
 import type { AnalysisResult, PatchAnalysis } from '../analysis/analyze.ts';
 import { bracketed } from '../analysis/run.ts';
 import { describeReason } from '../patch/relevance.ts';
+import { herdCommand, modelLabel, scenarioOf, testLines, verdictText } from './simulation.ts';
 
 export interface TextOptions {
   /** Print explanation, evidence and suggestion under each line (default true). */
@@ -26,6 +27,30 @@ function findingBlock(f: Finding, details: boolean): string[] {
   // Related locations in the compiler-style form, so an editor can jump there too.
   for (const r of f.related ?? []) out.push(`    related: ${r.file}${r.line !== undefined ? `:${r.line}` : ''}: ${r.message}`);
   if (f.suggestion) out.push(`    suggestion: ${f.suggestion}`);
+  out.push(...simulationLines(f));
+  return out;
+}
+
+/**
+ * A rule's generated scenario: the verdict, then the test indented, to run
+ * with herd7 (and, for a reachable race, one interleaving). A litmus test
+ * from the mail itself gets its verdict only: its author has the text.
+ */
+function simulationLines(f: Finding): string[] {
+  const s = scenarioOf(f);
+  if (!s) return [];
+  const sim = s.decided ?? s.undecided;
+  if (!sim) return [];
+  const about = sim.scenario ? `${sim.scenario} (${modelLabel(sim)})` : modelLabel(sim);
+  const out = [s.decided ? `    simulation: ${about}: ${verdictText(s.decided)}` : `    simulation: ${about}: not decided, ${s.undecided?.notDecided ?? ''}`];
+  if (!sim.scenario) return out;
+  const herd = herdCommand(sim);
+  out.push(herd ? `    litmus test, for ${herd}:` : '    the scenario (our abstract model, not a herd7 test):');
+  out.push(...testLines(sim.litmus, '      '));
+  if (s.decided?.witness) {
+    out.push('    witness:');
+    out.push(...testLines(s.decided.witness, '      '));
+  }
   return out;
 }
 

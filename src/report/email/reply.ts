@@ -11,6 +11,8 @@ import type { RuleMeta } from '../../analysis/rule-api.ts';
 import type { PatchMail } from '../../mail/types.ts';
 import type { FileChange } from '../../patch/types.ts';
 import { quoteForFinding } from './quote.ts';
+import { herdCommand, litmusName, modelLabel, verdictText } from '../simulation.ts';
+import { litmusBlock, witnessBlock } from './litmus-block.ts';
 import { wrapParagraph, wrapText } from './wrap.ts';
 
 export interface Address { name: string; address: string }
@@ -113,6 +115,41 @@ function sentence(text: string): string {
   return /[.!?:]$/.test(t) ? t : `${t}.`;
 }
 
+/**
+ * The simulator's part of a finding. A litmus test from the mail: its
+ * verdict, then the test (the author's own). A rule's generated scenario:
+ * what it models, the verdict or why there is none, and the test as a block
+ * the author can paste into a file and run with herd7, laid out to keep to
+ * the mail's width (litmus-block.ts).
+ */
+function simulationSection(f: Finding, w: number): string[] {
+  const out: string[] = [];
+  const s = f.simulation;
+  const u = f.simulationNotDecided;
+  const sim = s ?? u;
+  if (!sim) return out;
+  out.push('');
+  if (s && !s.scenario) {
+    out.push(...wrapParagraph(`The race, as a litmus test (${modelLabel(s)}): ${s.observation} (positive ${s.positive}, negative ${s.negative}).`, w));
+  } else {
+    const verdict = s ? `${verdictText(s)}.` : `not decided: ${sentence(u?.notDecided ?? '')}`;
+    out.push(...wrapParagraph(`Simulated: ${sim.scenario ?? 'the scenario'} (${modelLabel(sim)}). ${verdict}`, w));
+    const herd = herdCommand(sim);
+    out.push('');
+    out.push(...wrapParagraph(herd
+      ? `The generated test; save it as ${litmusName(sim.litmus)}.litmus and run ${herd}:`
+      : 'The scenario as our abstract walk-cache model states it (not a herd7 test):', w));
+  }
+  out.push('');
+  // The mail's own test is quoted as its author wrote it; a generated one is laid out to fit.
+  out.push(...(sim.scenario ? litmusBlock(sim.litmus, w) : sim.litmus.trimEnd().split('\n').map((l) => `    ${l}`)));
+  if (s?.witness) {
+    out.push('');
+    out.push(...witnessBlock(s.witness, w));
+  }
+  return out;
+}
+
 function findingSection(f: Finding, ctx: ReplyContext, opts: ReplyOptions, repeat: boolean): string[] {
   const meta = ctx.rules.find((r) => r.id === f.ruleId);
   const w = opts.wrapColumn;
@@ -140,17 +177,7 @@ function findingSection(f: Finding, ctx: ReplyContext, opts: ReplyOptions, repea
     out.push('');
     out.push(...wrapParagraph(`Suggested fix: ${sentence(f.suggestion)}`, w));
   }
-  if (f.simulation) {
-    const s = f.simulation;
-    out.push('');
-    out.push(...wrapParagraph(`The race, as a litmus test (${s.model}${s.variant && s.variant !== '-' ? `, ${s.variant}` : ''}): ${s.observation} (positive ${s.positive}, negative ${s.negative}).`, w));
-    out.push('');
-    for (const l of s.litmus.trimEnd().split('\n')) out.push(`    ${l}`);
-    if (s.witness) {
-      out.push('');
-      for (const l of s.witness.trimEnd().split('\n')) out.push(`    ${l}`);
-    }
-  }
+  out.push(...simulationSection(f, w));
   const ref = meta?.references[0];
   if (ref) {
     out.push('');

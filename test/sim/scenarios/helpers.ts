@@ -30,7 +30,7 @@ export function herdGolden(name: string): HerdNumbers {
 }
 
 /** The parts of a test that decide its executions: no name, comments, layout or positions. */
-function essence(t: LitmusTest): unknown {
+export function essence(t: LitmusTest): unknown {
   const strip = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(strip);
     if (typeof v === 'bigint' || v === null || typeof v !== 'object') return v;
