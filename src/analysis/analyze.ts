@@ -13,7 +13,6 @@ import { loadRules } from './loader.ts';
 import type { Rule, RuleMeta } from './rule-api.ts';
 import { bracketed, runRules, type RuleSettings, type SuppressedFinding } from './run.ts';
 import type { SimulationOptions } from './simulation.ts';
-import type { SimulationOptions } from './simulation.ts';
 import { treeContext, type TreeContextIndex } from './tree-context.ts';
 
 export interface AnalysisOptions {
@@ -28,8 +27,6 @@ export interface AnalysisOptions {
   messages?: MailMessage[];
   /** Budgets for those litmus tests. */
   litmus?: MailLitmusOptions;
-  /** The rules' scenario simulations (issue 10): on by default, one budget per patch. */
-  simulation?: SimulationOptions;
   /** The rules' scenario simulations (issue 10): on by default, one budget per patch. */
   simulation?: SimulationOptions;
   /**

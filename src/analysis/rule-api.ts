@@ -9,8 +9,6 @@ import type { Confidence, HazardClass, RelatedLocation, Severity, SimulationSumm
 import type { TouchedFunction } from './function-context.ts';
 import type { UndecidedSimulation } from './finding.ts';
 import type { SimulationOptions } from './simulation.ts';
-import type { UndecidedSimulation } from './finding.ts';
-import type { SimulationOptions } from './simulation.ts';
 
 export type { FileChange, Hunk, HunkLine } from '../patch/types.ts';
 export type { FunctionRegion, Image } from '../patch/context.ts';
@@ -37,12 +35,6 @@ export {
   type UncheckedUse, type UnmapProvenance, type OrderedEventSpec,
 } from '../c/index.ts';
 export { uncheckedMapUses } from '../c/index.ts';
-// The scenario layer (src/sim/scenarios) for rules: withScenario() runs a
-// template within the patch's budget and attaches the outcome to a report.
-export { withScenario, simulateForPatch, type SimulationOptions } from './simulation.ts';
-export type {
-  AnyScenarioRequest as ScenarioRequest, LazyMmuFacts, LocklessWalkFacts, StaticKeyFacts, WalkCacheFacts, X86ShootdownFacts,
-} from '../sim/scenarios/index.ts';
 // The scenario layer (src/sim/scenarios) for rules: withScenario() runs a
 // template within the patch's budget and attaches the outcome to a report.
 export { withScenario, simulateForPatch, type SimulationOptions } from './simulation.ts';

@@ -171,7 +171,6 @@ function toFinding(
   if (report.suggestion !== undefined) finding.suggestion = report.suggestion;
   if (report.simulation !== undefined) finding.simulation = report.simulation;
   if (report.simulationNotDecided !== undefined) finding.simulationNotDecided = report.simulationNotDecided;
-  if (report.simulationNotDecided !== undefined) finding.simulationNotDecided = report.simulationNotDecided;
   if (report.related !== undefined && report.related.length > 0) finding.related = report.related.map((r) => ({ ...r }));
   return finding;
 }

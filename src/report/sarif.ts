@@ -90,7 +90,7 @@ function messageText(f: Finding): string {
   const sim = s?.decided ?? s?.undecided;
   if (!s || !sim?.scenario) return f.explanation;
   const verdict = s.decided ? verdictText(s.decided) : `not decided, ${s.undecided?.notDecided ?? ''}`;
-  return `${f.explanation}. Simulated (${modelLabel(sim)}): ${verdict}; the test is in properties.simulation.litmus.`;
+  return `${f.explanation.replace(/\.$/, '')}. Simulated (${modelLabel(sim)}): ${verdict}; the test is in properties.simulation.litmus.`;
 }
 
 /** The simulation as result properties: verdict, the test's text and how to run it with herd7. */
