@@ -4,29 +4,15 @@
 // Mail parsing is not timed (bench/mail.bench.ts measures it); the patches
 // are read with the tests' light reader so this process's peak RSS is the
 // analysis's own. Goal (issue 3): the 30-patch series in under 1 s.
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyzeSeriesWith, type AnalysisOptions } from '../src/analysis/analyze.ts';
 import { loadRules } from '../src/analysis/loader.ts';
 import type { PatchMail, Series } from '../src/mail/types.ts';
 import { patchMailFromFile, seriesOf } from '../test/analysis/mail-fixture.ts';
 import { RELEVANCE } from '../test/analysis/options.ts';
+import { SERIES_30 } from './series-30.ts';
 
-const root = join(import.meta.dirname, '..');
-const lazy = (n: number): string => join(root, 'fixtures/lore/threads/lazy_mmu_nesting', `${String(n).padStart(4, '0')}.eml`);
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const FILES = [
-  ...range(214, 224).map(lazy), // v5 02..12
-  ...range(254, 266).map(lazy), // v6 02..14
-  join(root, 'fixtures/patch/lazy_mmu_generic_helpers_unbalanced.patch'),
-  ...[
-    'x86_free_pmd_pte_page_no_tlb_purge/introducing',
-    'x86_free_pmd_pte_page_no_tlb_purge/fix',
-    'kasan_lazy_mmu_hazards/introducing',
-    'kasan_shadow_populate_race/fix',
-    'arm64_lazy_mmu_nesting/introducing',
-  ].map((p) => join(root, 'fixtures/lore/bugs', `${p}.patch`)),
-];
+const FILES = SERIES_30;
 
 /** `copies` copies of the 30 patches as one series, each with its own Message-ID. */
 function buildSeries(copies: number): Series {

@@ -4,28 +4,39 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { FileProvider } from '../patch/file-provider.ts';
 
+interface BatchAnswer { found: boolean; sha: string; type: string; content: Buffer }
+const MISSING: BatchAnswer = { found: false, sha: '', type: '', content: Buffer.alloc(0) };
+
 export class GitTreeFileProvider implements FileProvider {
   private cat: ChildProcessWithoutNullStreams | undefined;
   private buffer = Buffer.alloc(0);
-  private waiting: Array<(answer: { found: boolean; content: Buffer }) => void> = [];
+  private waiting: Array<(answer: BatchAnswer) => void> = [];
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly treeDir: string, private readonly gitBin = 'git') {}
 
   async resolveBase(baseCommit: string | undefined): Promise<{ commit: string; from: 'base-commit' | 'head' } | undefined> {
-    if (baseCommit) {
-      const r = this.git(['rev-parse', '--verify', '--quiet', `${baseCommit}^{commit}`]);
-      if (r.ok) return { commit: r.out, from: 'base-commit' };
+    // Through the same batch pipe as the files: no process per patch.
+    if (baseCommit && /^[0-9a-f]{7,64}$/i.test(baseCommit)) {
+      const sha = await this.commitOf(baseCommit);
+      if (sha) return { commit: sha, from: 'base-commit' };
     }
-    const head = this.git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-    return head.ok ? { commit: head.out, from: 'head' } : undefined;
+    const head = await this.commitOf('HEAD');
+    return head ? { commit: head, from: 'head' } : undefined;
+  }
+
+  /** The commit a revision names, or undefined (`<rev>^{commit}` peels tags). */
+  private commitOf(rev: string): Promise<string | undefined> {
+    const next = this.queue.then(() => this.ask(`${rev}^{commit}`));
+    this.queue = next.catch(() => undefined);
+    return next.then((a) => (a.found && a.type === 'commit' ? a.sha : undefined));
   }
 
   fileAt(commit: string, path: string): Promise<string | undefined> {
     // One request at a time on the batch pipe: answers come back in order.
     const next = this.queue.then(() => this.ask(`${commit}:${path}`));
     this.queue = next.catch(() => undefined);
-    return next.then((a) => (a.found ? a.content.toString('utf8') : undefined));
+    return next.then((a) => (a.found && a.type === 'blob' ? a.content.toString('utf8') : undefined));
   }
 
   async close(): Promise<void> {
@@ -36,24 +47,19 @@ export class GitTreeFileProvider implements FileProvider {
     await new Promise<void>((resolve) => { cat.once('exit', () => resolve()); setTimeout(() => { cat.kill(); resolve(); }, 2000).unref(); });
   }
 
-  private git(args: string[]): { ok: boolean; out: string } {
-    const r = spawnSync(this.gitBin, ['-C', this.treeDir, ...args], { encoding: 'utf8' });
-    return { ok: r.status === 0, out: (r.stdout ?? '').trim() };
-  }
-
   private start(): ChildProcessWithoutNullStreams {
     if (this.cat) return this.cat;
     const cat = spawn(this.gitBin, ['-C', this.treeDir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
     cat.stdout.on('data', (d: Buffer) => { this.buffer = Buffer.concat([this.buffer, d]); this.drain(); });
     cat.on('exit', () => {
       this.cat = undefined;
-      for (const w of this.waiting.splice(0)) w({ found: false, content: Buffer.alloc(0) });
+      for (const w of this.waiting.splice(0)) w(MISSING);
     });
     this.cat = cat;
     return cat;
   }
 
-  private ask(spec: string): Promise<{ found: boolean; content: Buffer }> {
+  private ask(spec: string): Promise<BatchAnswer> {
     return new Promise((resolve) => {
       this.waiting.push(resolve);
       this.start().stdin.write(`${spec}\n`);
@@ -68,16 +74,16 @@ export class GitTreeFileProvider implements FileProvider {
       const header = this.buffer.subarray(0, nl).toString('utf8');
       if (/ missing$| ambiguous$/.test(header)) {
         this.buffer = this.buffer.subarray(nl + 1);
-        this.waiting.shift()?.({ found: false, content: Buffer.alloc(0) });
+        this.waiting.shift()?.(MISSING);
         continue;
       }
-      const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+      const m = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
       if (!m) { this.buffer = this.buffer.subarray(nl + 1); continue; }
-      const size = Number(m[2]);
+      const size = Number(m[3]);
       if (this.buffer.length < nl + 1 + size + 1) return;
       const content = this.buffer.subarray(nl + 1, nl + 1 + size);
       this.buffer = this.buffer.subarray(nl + 1 + size + 1);
-      this.waiting.shift()?.({ found: m[1] === 'blob', content: Buffer.from(content) });
+      this.waiting.shift()?.({ found: true, sha: m[1] ?? '', type: m[2] ?? '', content: Buffer.from(content) });
     }
   }
 }
