@@ -86,6 +86,8 @@ export interface PatchUnderReview {
   seriesId: string;
   /** Relevant files only. */
   files: FileChange[];
+  /** The commit message (mail body up to `---`), for rules that read the author's argument. */
+  commitMessage?: string;
   /** Scenario simulation for this patch's rules (default: on, DEFAULT_PATCH_BUDGET). */
   simulation?: SimulationOptions;
 }
