@@ -44,3 +44,12 @@ test('a CPU not in lazy-TLB mode gets the IPI without freed_tables: Never, as th
   assert.equal(ipiSent(f), true);
   assert.equal(decided(x86Shootdown.compile(f)).observation, 'Never');
 });
+
+test('no flush at all between clear and free (R11 on x86): no IPI, nothing to wait for: Sometimes', () => {
+  const f = facts({ flushed: false, targetLazyTlb: false });
+  assert.equal(ipiSent(f), false);
+  const c = x86Shootdown.compile(f);
+  assert.equal(c.name, 'X86-shootdown+noflush');
+  assert.doesNotMatch(c.litmus, /ack, 1|smp_mb/);
+  assert.equal(decided(c).observation, 'Sometimes');
+});
