@@ -49,7 +49,10 @@ function unguardedInstalls(image: ImageFunction): CCall[] {
       initial: false,
       key: (s) => (s ? 'g' : '-'),
       condition: (s, text) => s || tested.test(text) || /\b\w+_free_\w+_page\s*\(/.test(text),
-      call: (s, c) => s || FREE_TABLE.test(c.callee),
+      // A free, or an entry emptied first (mm/debug_vm_pgtable.c: WRITE_ONCE(*pmdp, __pmd(0))).
+      call: (s, c) =>
+        s || FREE_TABLE.test(c.callee) || c.callee === `${level}_clear` ||
+        (/^(WRITE_ONCE|set_(pmd|pud|p4d))$/.test(c.callee) && new RegExp(`__${level}\\(\\s*0\\s*\\)`).test(c.args[1] ?? '')),
     });
     for (const { call, before } of states.calls) {
       if (!before && call.callee === `${level}_set_huge`) out.set(`${call.line}:${call.text}`, call);
@@ -102,6 +105,8 @@ function installReports(fn: TouchedFunction): RuleReport[] {
   if (!isArm64(fn.file) && !/^(mm|lib)\//.test(fn.file)) return [];
   const found = introducedBy(fn, unguardedInstalls, (c, image) => lineText(image, c.line));
   return found.flatMap(({ item: c, image }) => {
+    // A fragment may hide the guard above the hunk: there, only a guard the patch removes counts.
+    if (image.confidence === 'fragment' && removedGuards(fn, levelOf(c.callee)).length === 0) return [];
     const r = reportOn(fn, image, {
       messageId: 'blockOverTable',
       data: { install: c.callee, level: levelOf(c.callee) },
@@ -116,7 +121,10 @@ function installReports(fn: TouchedFunction): RuleReport[] {
 function writeReports(fn: TouchedFunction): RuleReport[] {
   if (!isArm64(fn.file)) return [];
   const found = introducedBy(fn, (image) => liveWrites(image, fn.name), (c, image) => lineText(image, c.line));
+  const inSetHuge = fn.name !== undefined && SET_HUGE.test(fn.name);
   return found.flatMap(({ item: c, image }) => {
+    // Inside p?d_set_huge() the state check may sit above a fragment's hunk.
+    if (inSetHuge && image.confidence === 'fragment' && removedGuards(fn, levelOf(c.callee)).length === 0) return [];
     const r = reportOn(fn, image, {
       messageId: fn.name !== undefined && SET_HUGE.test(fn.name) ? 'setHugeOverLive' : 'writeOverValid',
       data: { write: c.callee, fn: fn.name ?? '' },

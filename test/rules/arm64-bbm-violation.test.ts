@@ -122,6 +122,30 @@ ruleTester(rule, {
       }),
     },
     {
+      name: 'mm/debug_vm_pgtable.c pmd_huge_tests(): the entry is emptied before pmd_set_huge()',
+      diff: fileDiff('mm/debug_vm_pgtable.c', {
+        oldStart: 460,
+        lines: [
+          ' static void __init pmd_huge_tests(struct pgtable_debug_args *args)',
+          ' {',
+          ' \tpmd_t pmd;',
+          ' ',
+          ' \tif (!arch_vmap_pmd_supported(args->page_prot) ||',
+          ' \t    args->fixed_alignment < PMD_SIZE)',
+          ' \t\treturn;',
+          ' ',
+          ' \tpr_debug("Validating PMD huge\\n");',
+          ' \tWRITE_ONCE(*args->pmdp, __pmd(0));',
+          '-\tWARN_ON(!pmd_set_huge(args->pmdp, __pfn_to_phys(args->fixed_pmd_pfn), args->page_prot));',
+          '+\tWARN_ON(!pmd_set_huge(args->pmdp, PFN_PHYS(args->fixed_pmd_pfn), args->page_prot));',
+          ' \tWARN_ON(!pmd_clear_huge(args->pmdp));',
+          ' \tpmd = READ_ONCE(*args->pmdp);',
+          ' \tWARN_ON(!pmd_none(pmd));',
+          ' }',
+        ],
+      }),
+    },
+    {
       name: 'a valid kernel PTE broken, invalidated, then made',
       diff: fileDiff('arch/arm64/mm/pageattr.c', {
         oldStart: 40,
@@ -198,6 +222,22 @@ ruleTester(rule, {
         ],
       }),
       errors: [{ message: BLOCK('pmd_set_huge', 'pmd'), file: 'lib/ioremap.c', line: 87, severity: 'warning' }],
+    },
+    {
+      name: 'a new whole vmap helper installs a PMD block without looking at the entry (error)',
+      diff: fileDiff('mm/vmalloc.c', {
+        oldStart: 100,
+        lines: [
+          '+static int vmap_try_block_pmd(pmd_t *pmd, unsigned long addr, phys_addr_t phys_addr, pgprot_t prot)',
+          '+{',
+          '+\tif (!IS_ALIGNED(addr, PMD_SIZE) || !IS_ALIGNED(phys_addr, PMD_SIZE))',
+          '+\t\treturn 0;',
+          '+',
+          '+\treturn pmd_set_huge(pmd, phys_addr, prot);',
+          '+}',
+        ],
+      }),
+      errors: [{ message: BLOCK('pmd_set_huge', 'pmd'), file: 'mm/vmalloc.c', line: 105, function: 'vmap_try_block_pmd', severity: 'error' }],
     },
     {
       name: 'a valid kernel PTE rewritten in place',
