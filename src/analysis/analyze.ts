@@ -122,7 +122,12 @@ export function analyzePatch(
   }
   const run = runRules(
     rules,
-    { messageId: patch.messageId, subject: patch.subject, version, seriesId: series.id, ...(options.simulation !== undefined ? { simulation: options.simulation } : {}), files: relevantFiles.map((f) => tree?.files.get(f.path) ?? f) },
+    {
+      messageId: patch.messageId, subject: patch.subject, version, seriesId: series.id,
+      ...(options.simulation !== undefined ? { simulation: options.simulation } : {}),
+      files: relevantFiles.map((f) => tree?.files.get(f.path) ?? f),
+      commitMessage: patch.commitMessage,
+    },
     options.rules,
   );
   analysis.findings = run.findings.map((f) => f.id);
