@@ -14,6 +14,7 @@ import {
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
+import { heldFromUnseenCode, INIT_MM_MMAP_LOCK } from '../src/analysis/unseen-acquisition.ts';
 import { derivedVariables, innermostVariable } from '../src/analysis/value-derivation.ts';
 
 /** Arch hooks that clear an entry and free the table below it (HAZARDS F): correct only under the lock. */
@@ -68,7 +69,7 @@ function unguardedFrees(fn: TouchedFunction, image: ImageFunction): UnguardedFre
     if (freed !== undefined && allocated.has(freed) && !FREEING_HOOK.test(call.callee)) continue;
     const locked = (q: 'every' | 'some'): boolean => fa.regions.callInside(call, 'init-mm-mmap-lock', q) === true;
     const hotplug = fa.regions.sites.some((s) => s.call.line === call.line && s.call.callee === call.callee && s.states.length > 0 && s.states.every((st) => st.holds.some((h) => h.resource === 'online-mems')));
-    if (locked('every') || hotplug) continue;
+    if (locked('every') || hotplug || heldFromUnseenCode(image, call, INIT_MM_MMAP_LOCK)) continue;
     out.push({ call, partly: locked('some'), configDependent });
   }
   return out;

@@ -17,6 +17,7 @@ import {
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
+import { heldFromUnseenCode, KERNEL_WALKER_LOCKS } from '../src/analysis/unseen-acquisition.ts';
 
 /** The top of a walk of kernel tables (init_mm, or an mm sharing its upper levels such as efi_mm). */
 const KERNEL_PGD = (c: CCall): boolean =>
@@ -57,7 +58,7 @@ function unsynchronisedWalks(fn: TouchedFunction, image: ImageFunction): CCall[]
   if (!isIntrospection(fn, image)) return [];
   const calls = image.analysis.calls;
   const openCoded = calls.some((c) => PTE_LEVEL.test(c.callee)) ? calls.filter(KERNEL_PGD) : [];
-  return [...openCoded, ...calls.filter(LOCKLESS_WALK)].filter((c) => !synchronised(image, c));
+  return [...openCoded, ...calls.filter(LOCKLESS_WALK)].filter((c) => !synchronised(image, c) && !heldFromUnseenCode(image, c, KERNEL_WALKER_LOCKS));
 }
 
 function walkerReports(fn: TouchedFunction): RuleReport[] {

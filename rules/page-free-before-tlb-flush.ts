@@ -24,9 +24,10 @@ import { argumentDerived, derivedVariables, identifiersOf } from '../src/analysi
 
 // A: a user or kernel PTE is cleared (HAZARDS R13; PTE_CLEARS plus the batched forms).
 const PTE_CLEAR = /^(pte_clear|ptep_get_and_clear(_full)?|ptep_clear|clear_ptes|get_and_clear_full_ptes|huge_ptep_get_and_clear)$/;
-// B: the TLB flush that makes the cleared entry unreachable everywhere.
+// B: the TLB flush that makes the cleared entry unreachable everywhere
+// (set_tlb_ubc_flush_pending(): reclaim's batch flushes before it frees).
 const FLUSH =
-  /^(__?flush_tlb\w*|local_flush_tlb\w*|flush_tlb_\w+|ptep_clear_flush\w*|huge_ptep_clear_flush|tlb_flush_mmu\w*|tlb_finish_mmu|vm_unmap_aliases|_vm_unmap_aliases|flush_tlb_batched_pending)$/;
+  /^(__?flush_tlb\w*|local_flush_tlb\w*|flush_tlb_\w+|ptep_clear_flush\w*|huge_ptep_clear_flush|tlb_flush_mmu\w*|tlb_finish_mmu|vm_unmap_aliases|_vm_unmap_aliases|flush_tlb_batched_pending|set_tlb_ubc_flush_pending|try_to_unmap_flush\w*)$/;
 // C: the page reaches the allocator, loses its rmap, or its dirty bit moves on.
 const RELEASE =
   /^(folio_put|folio_put_refs|put_page|free_page|free_pages|__free_page|__free_pages|free_unref_page|folio_remove_rmap_ptes?|page_remove_rmap|set_page_dirty|folio_mark_dirty)$/;

@@ -18,6 +18,7 @@ import {
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
+import { heldFromUnseenCode, MMAP_WRITE_LOCK } from '../src/analysis/unseen-acquisition.ts';
 import { argumentDerived, variablesFromCalls } from '../src/analysis/value-derivation.ts';
 
 /** Where a user PTE table comes from: the pmd that pointed to it. */
@@ -47,7 +48,7 @@ interface UnsafeFree {
 
 /** Does the function hold or assert the mmap write lock, excluding every pte_offset_map() reader that takes mmap_lock? */
 function mmapWriteLocked(image: ImageFunction, call: CCall): boolean {
-  if (image.lines.some((l) => /\bmmap_assert_write_locked\s*\(/.test(l.text))) return true;
+  if (image.lines.some((l) => /\bmmap_assert_write_locked\s*\(/.test(l.text)) || heldFromUnseenCode(image, call, MMAP_WRITE_LOCK)) return true;
   const sites = image.analysis.regions.sites.filter((s) => s.call.line === call.line && s.call.callee === call.callee);
   return sites.length > 0 && sites.every((s) => s.states.length > 0 && s.states.every((st) => st.holds.some((h) => h.resource === 'mmap-lock' && /write/.test(h.callee) && !h.pending)));
 }

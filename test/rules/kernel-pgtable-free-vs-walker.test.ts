@@ -90,6 +90,22 @@ ruleTester(rule, {
       }),
     },
     {
+      name: 'a hunk inside the locked region: the lock is taken above what the hunk shows',
+      diff: fileDiff('arch/x86/mm/pat/set_memory.c', {
+        oldStart: 436,
+        section: 'static void cpa_collapse_large_pages(struct cpa_data *cpa)',
+        lines: [
+          ' \tlist_for_each_entry_safe(ptdesc, tmp, &pgtables, pt_list) {',
+          ' \t\tlist_del(&ptdesc->pt_list);',
+          '-\t\t__free_page(ptdesc_page(ptdesc));',
+          '+\t\tpagetable_free(ptdesc);',
+          '+\t\tcollapsed_tables++;',
+          ' \t}',
+          ' \tmmap_read_unlock(&init_mm);',
+        ],
+      }),
+    },
+    {
       name: '0520: split_large_page() frees its own, never published table on failure',
       diff: fileDiff('arch/x86/mm/pat/set_memory.c', {
         oldStart: 1226,

@@ -73,6 +73,14 @@ ruleTester(rule, {
       }),
     },
     {
+      name: 'a hunk inside a dump that took the locks above it',
+      diff: fileDiff('arch/riscv/mm/vmalloc_dump.c', {
+        oldStart: 20,
+        section: 'static int vmalloc_ptes_show(struct seq_file *m, void *v)',
+        lines: [...plus(DUMP_WALK), ' \tmmap_write_unlock(&init_mm);', ' \tput_online_mems();'],
+      }),
+    },
+    {
       name: 'an owner walking its own range: vmalloc_to_page()',
       diff: fileDiff('mm/vmalloc.c', {
         oldStart: 700,
