@@ -93,7 +93,7 @@ export default defineRule({
     id: 'set-ptes-range-contract',
     title: 'batched PTE update whose count may cross a PTE table',
     severity: 'warning',
-    hazardClass: 'ordering',
+    hazardClass: 'pte-map',
     contract:
       'set_ptes(mm, addr, ptep, pte, nr) requires the PTL held, all nr entries in the same PTE table (same PMD) and ' +
       'the pages in one folio; clear_full_ptes(), get_and_clear_full_ptes(), wrprotect_ptes() and ' +
