@@ -229,7 +229,7 @@ export default defineRule({
         'x86 and arm64 flush only on request, CVE-2018-18281 shape)',
       flushAfterUnlock:
         '{{flush}}() now runs after {{unlock}}() on line {{unlockLine}} drops the page-table lock: until it runs, a stale ' +
-        'TLB entry still reaches pages whose owner may free them meanwhile (mremap, eb66ae030829; all architectures)',
+        'TLB entry still reaches pages whose owner may free them meanwhile (eb66ae030829 mremap, 60bae7370896 migrate_device; all architectures)',
       flushRemoved:
         'the {{flush}}() that ran before the page-table lock was dropped is removed: PTEs of pages this code does not own ' +
         'are cleared, and until a later flush a stale TLB entry still reaches pages their owner may free (mremap, ' +

@@ -21,7 +21,7 @@ const RELEASED = (release: string, clear: string, line: number): string =>
   'x86 and arm64 flush only on request, CVE-2018-18281 shape)';
 const MOVED = (unlock: string, line: number): string =>
   `flush_tlb_range() now runs after ${unlock}() on line ${line} drops the page-table lock: until it runs, a stale ` +
-  'TLB entry still reaches pages whose owner may free them meanwhile (mremap, eb66ae030829; all architectures)';
+  'TLB entry still reaches pages whose owner may free them meanwhile (eb66ae030829 mremap, 60bae7370896 migrate_device; all architectures)';
 const REMOVED =
   'the flush_tlb_range() that ran before the page-table lock was dropped is removed: PTEs of pages this code does not own ' +
   'are cleared, and until a later flush a stale TLB entry still reaches pages their owner may free (mremap, ' +
@@ -46,8 +46,32 @@ const FIXED_TAIL = [
   ' \tarch_leave_lazy_mmu_mode();',
 ];
 
+// migrate_vma_collect_pmd() around 60bae7370896 ("mm/migrate_device.c: flush TLB while holding PTL").
+const COLLECT = 'static int migrate_vma_collect_pmd(pmd_t *pmdp,';
+const COLLECT_LOOP = [
+  ' \t\t\tpte = ptep_get_and_clear(mm, addr, ptep);',
+  ' \t\t\tset_pte_at(mm, addr, ptep, swp_pte);',
+  ' \t\t\tunmapped++;',
+  ' \t\t}',
+  ' ',
+  ' \t\tmigrate->dst[migrate->npages] = 0;',
+  ' \t\tmigrate->src[migrate->npages++] = mpfn;',
+  ' \t}',
+  ' ',
+];
+const COLLECT_FLUSH = ['\t/* Only flush the TLB if we actually modified any entries */', '\tif (unmapped)', '\t\tflush_tlb_range(walk->vma, start, end);', ''];
+const COLLECT_UNLOCK = [' \tarch_leave_lazy_mmu_mode();', ' \tpte_unmap_unlock(ptep - 1, ptl);', ' '];
+
 ruleTester(rule, {
   valid: [
+    {
+      name: '60bae7370896: migrate_vma_collect_pmd() flushes while holding the PTL',
+      diff: fileDiff('mm/migrate_device.c', {
+        oldStart: 230,
+        section: COLLECT,
+        lines: [...COLLECT_LOOP, ...COLLECT_FLUSH.map((l) => `+${l}`), ...COLLECT_UNLOCK, ...COLLECT_FLUSH.map((l) => `-${l}`), ' \treturn 0;'],
+      }),
+    },
     {
       name: 'eb66ae030829: the flush moves before the PTLs are dropped',
       diff: fileDiff('mm/mremap.c', {
@@ -162,6 +186,15 @@ ruleTester(rule, {
         ],
       }),
       errors: [{ message: MOVED('spin_unlock', 170), file: 'mm/mremap.c', line: 173, function: 'move_ptes', severity: 'warning' }],
+    },
+    {
+      name: '60bae7370896 undone: the flush moved back after pte_unmap_unlock()',
+      diff: fileDiff('mm/migrate_device.c', {
+        oldStart: 230,
+        section: COLLECT,
+        lines: [...COLLECT_LOOP, ...COLLECT_FLUSH.map((l) => `-${l}`), ...COLLECT_UNLOCK, ...COLLECT_FLUSH.map((l) => `+${l}`), ' \treturn 0;'],
+      }),
+      errors: [{ message: MOVED('pte_unmap_unlock', 240), file: 'mm/migrate_device.c', line: 244, function: 'migrate_vma_collect_pmd' }],
     },
     {
       name: 'a flush moved past pte_unmap_unlock()',
