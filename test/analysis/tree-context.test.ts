@@ -6,15 +6,15 @@
 // Trees the patch does not fit, base-commit resolution, and a series whose
 // second patch only applies on top of the first are checked too.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { analyzeSeries } from '../../src/analysis/analyze.ts';
 import type { PatchMail, Series } from '../../src/mail/types.ts';
 import { GitTreeFileProvider } from '../../src/sources/kernel-tree.ts';
 import { fixture } from '../helpers/fixtures.ts';
+import { MMU as TREE_MMU, arm64MmuC, kernelTreeRepo } from '../helpers/kernel-tree.ts';
 import { patchMailFromFile, patchMailFromText, seriesOf } from './mail-fixture.ts';
 import { options } from './options.ts';
 
@@ -25,32 +25,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x', GIT_AUTHOR_DATE: '2025-06-01T00:00:00Z', GIT_COMMITTER_DATE: '2025-06-01T00:00:00Z' };
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', env: ENV }).trim();
-
-const MMU = 'arch/arm64/mm/mmu.c';
-/** arch/arm64/mm/mmu.c with the two functions at the lines the patch's hunks name (1251 on). */
-function mmuC(shift = 0): string {
-  const filler = Array.from({ length: 1250 + shift }, (_, i) => `/* arch/arm64/mm/mmu.c line ${i + 1} */`);
-  return [...filler, readFileSync(fixture('tree', 'arm64-mmu-pgtable-free.c'), 'utf8')].join('\n');
-}
-
-function repo(name: string, commits: Array<Record<string, string>>): { dir: string; commits: string[] } {
-  const d = join(dir, name);
-  mkdirSync(d, { recursive: true });
-  git(d, 'init', '-q');
-  const out: string[] = [];
-  for (const [i, files] of commits.entries()) {
-    for (const [p, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(d, p)), { recursive: true });
-      writeFileSync(join(d, p), text);
-    }
-    git(d, 'add', '-A');
-    git(d, 'commit', '-q', '-m', `commit ${i}`);
-    out.push(git(d, 'rev-parse', 'HEAD'));
-  }
-  return { dir: d, commits: out };
-}
+const MMU = TREE_MMU;
+const mmuC = arm64MmuC;
+const repo = (name: string, commits: Array<Record<string, string>>) => kernelTreeRepo(join(dir, name), commits);
 
 function provider(treeDir: string): GitTreeFileProvider {
   const p = new GitTreeFileProvider(treeDir);

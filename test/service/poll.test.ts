@@ -3,7 +3,7 @@
 // a second poll does nothing; a new version is analysed as a new version.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
@@ -14,15 +14,16 @@ import { MaildirOutbox } from '../../src/sinks/outbox.ts';
 import { SqlStore } from '../../src/store/sql-store.ts';
 import { openSqlite } from '../../src/store/sqlite-driver.ts';
 import { fixture, threadDir } from '../helpers/fixtures.ts';
+import { MMU, arm64MmuC, kernelTreeRepo } from '../helpers/kernel-tree.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ptbot-poll-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function setup(name: string, listDir: string, extra: string[] = []) {
+function setup(name: string, listDir: string, extra: string[] = [], analysisExtra: string[] = []) {
   const cfgPath = join(dir, `${name}.yaml`);
   writeFileSync(cfgPath, [
     'lists:', `  - name: linux-mm`, `    files: ${listDir}`,
-    'analysis:', '  completeWaitMinutes: 0',
+    'analysis:', '  completeWaitMinutes: 0', ...analysisExtra,
     'store:', `  sqlitePath: ${join(dir, name, 'state.sqlite')}`,
     'reply:', `  outboxDir: ${join(dir, name, 'outbox')}`, ...extra, '',
   ].join('\n'));
@@ -102,4 +103,27 @@ test('poll: reply caps and list policy hold replies back', async () => {
   const r2 = await capped.poll();
   assert.equal(r2.analysis.replies, 1);
   await capped.store.close();
+});
+
+test('poll with analysis.kernelTree: ptdump v1 is analysed on whole functions, so its design warning is mailed and says so', async () => {
+  const listDir = join(dir, 'inbox-tree');
+  mkdirSync(listDir);
+  copyFileSync(join(threadDir('arm64_vmalloc_huge_ptdump'), '0001.eml'), join(listDir, '0001.eml'));
+  // Without a tree: the finding rests on fragments (info), below the reply threshold.
+  const plain = setup('no-tree', listDir);
+  const without = await plain.poll();
+  assert.equal(without.analysis.done, 1);
+  assert.equal(without.replies.sent, 0);
+  await plain.store.close();
+
+  const tree = kernelTreeRepo(join(dir, 'tree'), [{ [MMU]: arm64MmuC() }]);
+  const { store, poll, outbox } = setup('tree', listDir, [], [`  kernelTree: ${tree.dir}`]);
+  const first = await poll();
+  assert.equal(first.analysis.done, 1);
+  assert.equal(first.replies.sent, 1);
+  const [name] = readdirSync(outbox);
+  const reply = readFileSync(join(outbox, name!), 'utf8').replace(/\n(?![\n>])/g, ' ');
+  assert.match(reply, new RegExp(`analysed against the HEAD \\(${tree.commits[0]!.slice(0, 12)}\\) of the configured kernel tree, with whole functions`));
+  assert.match(reply, /core-path-debug-lock/);
+  await store.close();
 });
