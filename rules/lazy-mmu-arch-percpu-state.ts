@@ -8,6 +8,7 @@
 import {
   defineRule,
   introducedBy,
+  lineLocal,
   lineText,
   reportOn,
   type CCall,
@@ -97,11 +98,15 @@ function reports(fn: TouchedFunction): RuleReport[] {
             ? 'preempt_disable() before taking the per-CPU batch and preempt_enable() after the flush in leave, or keep the state per task'
             : 'tolerate nesting (count it, or let the first leave flush), as arm64 does since 1ef3095b1405 and the generic layer does with enable_count',
     });
-    if (r && p.kind === 'enterInSetPtes') {
+    if (!r) return [];
+    if (p.kind === 'enterInSetPtes') {
       const related = hooksReached(fn.file);
       if (related.length > 0) r.related = related;
     }
-    return r ? [r] : [];
+    // A hook call inside set_ptes() and an assert on the lazy state inside enter are wrong on their own line
+    // (the function is named by the hunk): nothing unseen makes them right, so they keep their severity. The
+    // per-CPU check is not: a preempt_disable() may sit in lines the hunks leave out.
+    return [p.kind === 'percpuWithoutPreemptOff' ? r : lineLocal(r)];
   });
 }
 

@@ -8,6 +8,7 @@
 import {
   defineRule,
   introducedBy,
+  lineLocal,
   lineText,
   mergeApiGenerations,
   probeApiGenerations,
@@ -36,17 +37,6 @@ function oldIdiom(image: ImageFunction): Idiom[] {
   return leave && enter ? [{ leave, enter }] : [];
 }
 
-/**
- * The idiom's verdict rests on its own lines: generic code (the file's
- * path) calling both arch hooks in a pte_fn_t callback (the signature on
- * the hunk's section line). When the patch adds both calls, no code the
- * hunks leave out can make them right, so the report is line-local and
- * keeps its severity on a fragment (the engine checks the evidence is all
- * added lines).
- */
-function lineLocal(report: RuleReport): RuleReport {
-  return report.confidence === 'fragment' && report.evidence.every((l) => l.kind === 'added') ? { ...report, confidence: 'line' } : report;
-}
 
 function directCalls(image: ImageFunction): CCall[] {
   return image.analysis.calls.filter((c) => ARCH_HOOK.test(c.callee));
@@ -64,6 +54,9 @@ function reports(fn: TouchedFunction, genericApi: boolean): RuleReport[] {
       lines: [item.enter.line],
       suggestion: 'lazy_mmu_mode_pause() at entry and lazy_mmu_mode_resume() on every exit',
     });
+    // The idiom's verdict rests on its own lines: generic code (the file's path) calling both arch hooks in a
+    // pte_fn_t callback (the signature on the hunk's section line). When the patch adds both calls, no code the
+    // hunks leave out can make them right: line-local, the warning is kept on a fragment.
     if (r) out.push(lineLocal(r));
   }
   if (genericApi && idiom.length === 0) {

@@ -35,6 +35,7 @@ export {
   type UncheckedUse, type UnmapProvenance, type OrderedEventSpec,
 } from '../c/index.ts';
 export { uncheckedMapUses } from '../c/index.ts';
+export { lineLocal } from './line-local.ts';
 // The scenario layer (src/sim/scenarios) for rules: withScenario() runs a
 // template within the patch's budget and attaches the outcome to a report.
 export { withScenario, simulateForPatch, type SimulationOptions } from './simulation.ts';
