@@ -29,11 +29,16 @@ export function functionSpans(lines: readonly string[]): FunctionSpan[] {
   for (let i = 0; i < lines.length; i++) {
     const name = definedFunction(lines[i] ?? '');
     if (name === undefined) continue;
+    // A one-line body (`static inline int f(void) { return 0; }`, in headers).
+    if (/\{.*\}\s*$/.test(lines[i] ?? '')) {
+      spans.push({ name, start: i, end: i });
+      continue;
+    }
     let open = -1;
     for (let j = i; j < Math.min(lines.length, i + MAX_SIGNATURE_LINES); j++) {
       const text = lines[j] ?? '';
       if (j > i && /^\{\s*(\/[*/].*)?$/.test(text)) { open = j; break; }
-      if (/;\s*(\/[*/].*)?$/.test(text) || (j > i && /^[}#]/.test(text))) break;
+      if (/;\s*(\/[*/].*)?$/.test(text) || (j > i && (/^[}#]/.test(text) || definedFunction(text) !== undefined))) break;
     }
     if (open < 0) continue;
     let end = -1;

@@ -71,6 +71,20 @@ test('function spans: definitions in kernel style, not prototypes; the name line
   ]);
 });
 
+test('function spans: one-line header bodies and a definition right after them', () => {
+  const header = [
+    'static inline int pte_batch_hint(pte_t *ptep, pte_t pte) { return 1; }',
+    'static inline bool arch_has_hw_pte_young(void)',
+    '{',
+    '\treturn false;',
+    '}',
+  ];
+  assert.deepEqual(functionSpans(header).map((s) => [s.name, s.start + 1, s.end + 1]), [
+    ['pte_batch_hint', 1, 1],
+    ['arch_has_hw_pte_young', 2, 5],
+  ]);
+});
+
 test('a hunk inside a function is widened to its definition line and closing brace, numbers kept', () => {
   const [file] = parseUnifiedDiff(DIFF).files;
   assert.ok(file);
