@@ -67,18 +67,36 @@ function unbracketed(image: ImageFunction): Unbracketed[] {
   return out;
 }
 
-/** Functions of the patch that call `name` with a range open on every path (one caller level). */
-function coveredByCaller(name: string, all: TouchedFunction[]): boolean {
+/** Functions that open a range around the helpers they call (rmap walkers, unmap, mprotect, mremap, fork, THP). */
+const RANGE_HOLDERS =
+  /^(try_to_unmap_one|try_to_migrate_one|page_vma_mkclean_one|page_mkclean_one|unmap_vmas|unmap_single_vma|zap_page_range_single\w*|zap_vma_range\w*|change_protection|move_page_tables|copy_page_range|__split_huge_pmd|__split_huge_pud|split_huge_pmd_address|wp_page_copy|collapse_huge_page|retract_page_tables|collapse_pte_mapped_thp|hugetlb_change_protection|__unmap_hugepage_range_final|hugetlb_unshare_pmds|madvise_free_single_vma|clear_refs_write|migrate_vma_collect|write_protect_page|replace_page|make_device_exclusive\w*|hugetlb_wp)$/;
+
+/**
+ * The callers in the patch (one level, then up through the patch's own
+ * helpers): one that calls `name` inside a range (open on every path, or
+ * started above the call in what the hunks show), or that is itself known to
+ * hold or to run inside one.
+ */
+function coveredByCaller(name: string, all: TouchedFunction[], seen: ReadonlySet<string> = new Set()): boolean {
+  if (seen.size > 3) return false;
+  const visited = new Set([...seen, name]);
   return all.some((f) => {
     const img = f.post;
-    if (!img || f.name === name) return false;
-    return img.analysis.cfg.nodes.some((node) =>
+    if (!img || f.name === undefined || visited.has(f.name)) return false;
+    const calls = img.analysis.calls.filter((c) => c.callee === name);
+    if (calls.length === 0) return false;
+    if (RANGE_HOLDERS.test(f.name) || UNDER_CALLERS_RANGE.test(f.name)) return true;
+    const starts = img.analysis.calls.filter((c) => START.test(c.callee)).map((c) => c.line);
+    if (calls.every((c) => starts.some((l) => l < c.line))) return true;
+    const held = img.analysis.cfg.nodes.some((node) =>
       node.events.some((e, i) => {
         if (e.kind !== 'call' || e.call.callee !== name) return false;
         const states = img.analysis.held.statesBefore(node.id, i);
-        return states.length > 0 && states.every((s) => heldCount(s, 'mmu-notifier') > 0);
+        return states.length > 0 && states.every((st) => heldCount(st, 'mmu-notifier') > 0);
       }),
     );
+    // A helper of a helper (__discard_anon_folio_pmd_locked() under unmap_huge_pmd_locked() under try_to_unmap_one()).
+    return held || coveredByCaller(f.name, all, visited);
   });
 }
 
@@ -112,7 +130,9 @@ function reports(fn: TouchedFunction, all: TouchedFunction[]): RuleReport[] {
         'mmu_notifier_invalidate_range_start(&range); ... mmu_notifier_invalidate_range_end(&range);`',
     });
     if (!r) return [];
-    if (ERROR_FILES.test(fn.file) || PMD_LEVEL.test(u.call.callee)) r.severity = 'error';
+    // A new function whose callers the patch does not show may be called inside their range: no error.
+    const callerUnseen = fn.pre === undefined && !all.some((f) => f !== fn && f.post?.analysis.calls.some((c) => c.callee === fn.name));
+    if ((ERROR_FILES.test(fn.file) || PMD_LEVEL.test(u.call.callee)) && !callerUnseen) r.severity = 'error';
     return [r];
   });
 }

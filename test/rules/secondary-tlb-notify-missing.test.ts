@@ -101,6 +101,49 @@ ruleTester(rule, {
       }),
     },
     {
+      name: 'lazyfree THP: new helpers under try_to_unmap_one()\'s range, two levels down',
+      diff:
+        fileDiff('mm/huge_memory.c', {
+          oldStart: 3000,
+          lines: [
+            '+static bool __discard_anon_folio_pmd_locked(struct vm_area_struct *vma,',
+            '+\t\t\t\t\t    unsigned long addr, pmd_t *pmdp,',
+            '+\t\t\t\t\t    struct folio *folio)',
+            '+{',
+            '+\tstruct mm_struct *mm = vma->vm_mm;',
+            '+\tpmd_t orig_pmd;',
+            '+',
+            '+\torig_pmd = pmdp_huge_clear_flush(vma, addr, pmdp);',
+            '+\tif (folio_maybe_dma_pinned(folio)) {',
+            '+\t\tset_pmd_at(mm, addr, pmdp, orig_pmd);',
+            '+\t\treturn false;',
+            '+\t}',
+            '+\tzap_deposited_table(mm, pmdp);',
+            '+\treturn true;',
+            '+}',
+            '+',
+            '+bool unmap_huge_pmd_locked(struct vm_area_struct *vma, unsigned long addr,',
+            '+\t\t\t   pmd_t *pmdp, struct folio *folio)',
+            '+{',
+            '+\tif (folio_test_anon(folio) && !folio_test_swapbacked(folio))',
+            '+\t\treturn __discard_anon_folio_pmd_locked(vma, addr, pmdp, folio);',
+            '+',
+            '+\treturn false;',
+            '+}',
+          ],
+        }) +
+        fileDiff('mm/rmap.c', {
+          oldStart: 1700,
+          section: 'static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,',
+          lines: [
+            ' \t\tif (!pvmw.pte) {',
+            '+\t\t\tif (unmap_huge_pmd_locked(vma, pvmw.address, pvmw.pmd, folio))',
+            '+\t\t\t\tgoto walk_done;',
+            ' \t\t\tif (flags & TTU_SPLIT_HUGE_PMD) {',
+          ],
+        }),
+    },
+    {
       name: 'the arch secondary-TLB hook next to the CPU flush',
       diff: fileDiff('mm/memory.c', {
         oldStart: 900,
