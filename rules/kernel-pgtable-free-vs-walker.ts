@@ -9,8 +9,10 @@ import {
   defineRule,
   introducedBy,
   reportOn,
+  withScenario,
   type CCall,
   type ImageFunction,
+  type PatchUnderReview,
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
@@ -75,7 +77,7 @@ function unguardedFrees(fn: TouchedFunction, image: ImageFunction): UnguardedFre
   return out;
 }
 
-function reports(fn: TouchedFunction): RuleReport[] {
+function reports(fn: TouchedFunction, patch: PatchUnderReview): RuleReport[] {
   const found = introducedBy(
     fn,
     (image) => unguardedFrees(fn, image),
@@ -100,7 +102,8 @@ function reports(fn: TouchedFunction): RuleReport[] {
     });
     if (!r) return [];
     if (compiledOut) r.severity = 'warning';
-    return [r];
+    // The race as a litmus test: the walker holds the lock (mmap_write_lock(&init_mm) as the template's lock), the freer none.
+    return [withScenario(r, patch, { template: 'lockless-walk', facts: { walker: 'ptl', freer: 'none' } })];
   });
 }
 
@@ -146,6 +149,6 @@ export default defineRule({
     },
   },
   check(context) {
-    return context.functions().flatMap(reports);
+    return context.functions().flatMap((fn) => reports(fn, context.patch));
   },
 });

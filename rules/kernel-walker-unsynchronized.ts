@@ -12,8 +12,10 @@ import {
   introducedBy,
   lineText,
   reportOn,
+  withScenario,
   type CCall,
   type ImageFunction,
+  type PatchUnderReview,
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
@@ -61,7 +63,7 @@ function unsynchronisedWalks(fn: TouchedFunction, image: ImageFunction): CCall[]
   return [...openCoded, ...calls.filter(LOCKLESS_WALK)].filter((c) => !synchronised(image, c) && !heldFromUnseenCode(image, c, KERNEL_WALKER_LOCKS));
 }
 
-function walkerReports(fn: TouchedFunction): RuleReport[] {
+function walkerReports(fn: TouchedFunction, patch: PatchUnderReview): RuleReport[] {
   const found = introducedBy(fn, (image) => unsynchronisedWalks(fn, image), (c) => c.callee);
   const removedLock = fn.region.fragments
     .flat()
@@ -76,7 +78,8 @@ function walkerReports(fn: TouchedFunction): RuleReport[] {
         'implement struct ptdump_state callbacks and call ptdump_walk_pgd() (or walk_page_range_debug()), which take ' +
         'get_online_mems() and mmap_write_lock(&init_mm); or take both around the walk',
     });
-    return r ? [r] : [];
+    // The race as a litmus test: the freer holds the lock (mmap_read_lock(&init_mm) as the template's lock), the walker none.
+    return r ? [withScenario(r, patch, { template: 'lockless-walk', facts: { walker: 'none', freer: 'ptl' } })] : [];
   });
 }
 
@@ -158,6 +161,6 @@ export default defineRule({
     },
   },
   check(context) {
-    return context.functions().flatMap((fn) => [...walkerReports(fn), ...callbackReports(fn)]);
+    return context.functions().flatMap((fn) => [...walkerReports(fn, context.patch), ...callbackReports(fn)]);
   },
 });

@@ -12,9 +12,11 @@ import {
   introducedBy,
   lineText,
   reportOn,
+  withScenario,
   type CCall,
   type ImageFunction,
   type OrderedEventSpec,
+  type PatchUnderReview,
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
@@ -44,6 +46,8 @@ const GUP_FAST_UNSYNCED: OrderedEventSpec = {
 interface UnsafeFree {
   call: CCall;
   kind: 'direct' | 'rcu';
+  /** tlb_remove_table_sync_one() ran before the free: an IPI, which RCU readers do not hold off. */
+  ipi: boolean;
 }
 
 /** Does the function hold or assert the mmap write lock, excluding every pte_offset_map() reader that takes mmap_lock? */
@@ -65,13 +69,14 @@ function unsafeFrees(fn: TouchedFunction, image: ImageFunction): UnsafeFree[] {
   const out: UnsafeFree[] = [];
   for (const c of fa.calls) {
     const arg = DIRECT_FREE[c.callee];
-    if (arg !== undefined && fromPmd(c, arg) && !leftToR18.has(`${c.line}:${c.callee}`) && !mmapWriteLocked(image, c)) out.push({ call: c, kind: 'direct' });
-    else if (OPEN_CODED_RCU.test(c.callee) && fromPmd(c, 0)) out.push({ call: c, kind: 'rcu' });
+    const ipi = fa.calls.some((s) => s.callee === 'tlb_remove_table_sync_one' && s.line <= c.line);
+    if (arg !== undefined && fromPmd(c, arg) && !leftToR18.has(`${c.line}:${c.callee}`) && !mmapWriteLocked(image, c)) out.push({ call: c, kind: 'direct', ipi });
+    else if (OPEN_CODED_RCU.test(c.callee) && fromPmd(c, 0)) out.push({ call: c, kind: 'rcu', ipi });
   }
   return out;
 }
 
-function reports(fn: TouchedFunction): RuleReport[] {
+function reports(fn: TouchedFunction, patch: PatchUnderReview): RuleReport[] {
   const found = introducedBy(fn, (image) => unsafeFrees(fn, image), (u, image) => `${u.kind}|${lineText(image, u.call.line)}`);
   const removedDefer = fn.region.fragments.flat().filter((l) => l.kind === 'removed' && /\b(pte_free_defer|pte_free_tlb)\s*\(/.test(l.text));
   return found.flatMap(({ item: u, image }) => {
@@ -83,8 +88,12 @@ function reports(fn: TouchedFunction): RuleReport[] {
       suggestion: 'free it with pte_free_defer(mm, pgtable), or through the mmu_gather with pte_free_tlb()',
     });
     if (!r) return [];
-    if (u.kind === 'rcu') r.severity = 'warning';
-    return [r];
+    if (u.kind === 'rcu') {
+      r.severity = 'warning';
+      return [r];
+    }
+    // The race as a litmus test: a pte_offset_map() reader under RCU against the free (an IPI does not wait for it).
+    return [withScenario(r, patch, { template: 'lockless-walk', facts: { walker: 'rcu', freer: u.ipi ? 'ipi' : 'none' } })];
   });
 }
 
@@ -127,6 +136,6 @@ export default defineRule({
     },
   },
   check(context) {
-    return context.functions().flatMap(reports);
+    return context.functions().flatMap((fn) => reports(fn, context.patch));
   },
 });

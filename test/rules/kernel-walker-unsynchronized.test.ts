@@ -167,6 +167,13 @@ ruleTester(rule, {
 const where = (fs: Finding[]): string[] => fs.map((f) => `${f.file}:${f.line} ${f.function ?? '-'} ${f.severity}`);
 const diffOf = (path: string): string => patchMailFromFile(path).diff;
 
+test('an unlocked dump carries the walker-vs-locked-freer scenario', () => {
+  const diff = fileDiff('arch/riscv/mm/vmalloc_dump.c', { oldStart: 1, lines: plus([...DUMP_HEAD, ...DUMP_WALK, ...DUMP_TAIL]) });
+  const [f] = findingsFor(rule, diff);
+  assert.equal(f?.simulation?.observation, 'Sometimes');
+  assert.match(f?.simulation?.litmus ?? '', /^C PT\+nonewalker\+ptl-free/);
+});
+
 test('the bug pairs and the clean patches are silent', () => {
   const dirs = ['fixtures/lore/clean', ...readdirSync('fixtures/lore/bugs', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `fixtures/lore/bugs/${d.name}`)];
   const patches = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.patch')).map((f) => `${d}/${f}`));

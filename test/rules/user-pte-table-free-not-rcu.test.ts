@@ -130,8 +130,12 @@ test("Hugh's retract_page_tables() without mmap lock: pte_free_defer() is silent
   // tlb_remove_table_sync_one() satisfies GUP-fast (R18) but not the RCU readers of pte_offset_map().
   const synced = diff.replace(DEFER, '+\t\t\ttlb_remove_table_sync_one();\n+\t\t\tpte_free(mm, pmd_pgtable(pgt_pmd));');
   assert.deepEqual(where(findingsFor(gupfast, synced)), []);
-  const got = where(findingsFor(rule, synced));
+  const found = findingsFor(rule, synced);
+  const got = where(found);
   assert.equal(got.length, 1);
+  // The IPI does not wait for an RCU reader: the scenario shows the reader reading the freed table.
+  assert.equal(found[0]?.simulation?.observation, 'Sometimes');
+  assert.match(found[0]?.simulation?.litmus ?? '', /^C PT\+rcuwalker\+ipi-free/);
   assert.match(got[0] ?? '', /^mm\/khugepaged\.c:\d+ retract_page_tables (error|warning)$/);
 });
 
