@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfig, maskSecrets } from '../config/load.ts';
+import { openKernelTree } from '../sources/kernel-tree.ts';
 
 export function registerConfigCheck(program: Command): void {
   program.command('config').description('configuration commands')
@@ -16,6 +17,17 @@ export function registerConfigCheck(program: Command): void {
         process.stderr.write(`ptbot config check: ${res.problems.length} problem(s); configuration not valid\n`);
         process.exitCode = 1;
         return;
+      }
+      // A kernel tree that is not a repository would fail every analysis: say so here.
+      const treeDir = res.config.analysis.kernelTree;
+      if (treeDir !== undefined) {
+        const tree = openKernelTree(treeDir);
+        if ('error' in tree) {
+          process.stderr.write(`${tree.error}\nptbot config check: 1 problem(s); configuration not valid\n`);
+          process.exitCode = 1;
+          return;
+        }
+        void tree.close();
       }
       process.stdout.write(`# merged from: ${res.sources.join(', ')}\n`);
       process.stdout.write(stringify(maskSecrets(res.config)));

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ptbot } from '../helpers/cli.ts';
+import { kernelTreeRepo } from '../helpers/kernel-tree.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ptbot-config-'));
 const file = (name: string, text: string) => { const p = join(tmp, name); writeFileSync(p, text); return p; };
@@ -51,4 +52,14 @@ test('a non-numeric number from the environment is an error naming the variable'
   const run = ptbot(['config', 'check'], { env: { PTBOT_SMTP_PORT: 'twenty-five' } });
   assert.equal(run.code, 1);
   assert.match(run.stderr, /\$PTBOT_SMTP_PORT: reply\.smtp\.port: not a number: 'twenty-five'/);
+});
+
+test('analysis.kernelTree must be a git repository: named, exit 1; a real repo passes', () => {
+  const bad = ptbot(['config', 'check'], { env: { PTBOT_KERNEL_TREE: '/nonexistent/linux' } });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^analysis\.kernelTree: \/nonexistent\/linux is not a git repository/m);
+  const tree = kernelTreeRepo(join(tmp, 'tree'), [{ 'mm/memory.c': '// SPDX-License-Identifier: GPL-2.0-only\n' }]);
+  const good = ptbot(['config', 'check'], { env: { PTBOT_KERNEL_TREE: tree.dir } });
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stdout, /kernelTree: /);
 });
