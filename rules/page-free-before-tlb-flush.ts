@@ -14,9 +14,11 @@ import {
   removedCalls,
   reportOn,
   sameHunk,
+  withScenario,
   type CCall,
   type ImageFunction,
   type OrderedEventSpec,
+  type PatchUnderReview,
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
@@ -70,6 +72,15 @@ function clearThenRelease(image: ImageFunction): OrderedEventSpec {
     },
   };
 }
+
+/**
+ * The race as a litmus test (herd's vmsa model, arm64): the pte is cleared
+ * and the page reused with no TLBI in between, while another CPU reads
+ * through the old translation. The same test stands for a flush moved past
+ * the unlock: the page's owner may reuse it before the TLBI.
+ */
+const withStaleTlbScenario = (r: RuleReport, patch: PatchUnderReview): RuleReport =>
+  withScenario(r, patch, { template: 'tlbi-free', facts: { dsbBeforeTlbi: false, tlbi: false, dsbAfterTlbi: false } });
 
 function releaseReports(fn: TouchedFunction): RuleReport[] {
   const found = introducedBy(
@@ -241,6 +252,9 @@ export default defineRule({
     },
   },
   check(context) {
-    return context.functions().flatMap((fn) => [...releaseReports(fn), ...movedFlushReports(fn), ...permsReports(fn)]);
+    return context.functions().flatMap((fn) => [
+      ...[...releaseReports(fn), ...movedFlushReports(fn)].map((r) => withStaleTlbScenario(r, context.patch)),
+      ...permsReports(fn),
+    ]);
   },
 });

@@ -286,6 +286,17 @@ test('the kasan depopulate callback frees shadow pages before the flush: the all
   );
 });
 
+test('a page released before the flush carries the stale-TLB scenario (arm64 vmsa): the reuse is observed', () => {
+  const diff = fileDiff('mm/madvise.c', {
+    oldStart: 700,
+    section: 'static int madvise_drop_pte(struct vm_area_struct *vma, pte_t *pte,',
+    lines: ['+\tptent = ptep_get_and_clear(mm, addr, pte);', '+\tfolio = vm_normal_folio(vma, addr, ptent);', '+\tpte_unmap_unlock(pte, ptl);', '+\tfolio_put(folio);'],
+  });
+  const [f] = findingsFor(rule, diff);
+  assert.equal(f?.simulation?.observation, 'Sometimes');
+  assert.match(f?.simulation?.litmus ?? '', /^AArch64 PT-free\+nodsb1\+notlbi\+nodsb2/);
+});
+
 test('the bug pairs and the clean patches are silent', () => {
   const dirs = ['fixtures/lore/clean', ...readdirSync('fixtures/lore/bugs', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `fixtures/lore/bugs/${d.name}`)];
   const patches = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.patch')).map((f) => `${d}/${f}`));
