@@ -109,6 +109,23 @@ ruleTester(rule, {
       errors: [{ message: USER_FLUSH('__flush_hugetlb_tlb_range', 'clear_flush', 'arm64'), file: 'arch/arm64/mm/hugetlbpage.c', line: 212, severity: 'warning' }],
     },
     {
+      name: '2fba13371fe8 shape: vunmap clears contiguous kernel PTEs through huge_ptep_get_and_clear(&init_mm) (info)',
+      diff: fileDiff('mm/vmalloc.c', {
+        oldStart: 350,
+        section: 'static void vunmap_pte_range(pmd_t *pmd, unsigned long addr, unsigned long end,',
+        lines: [
+          ' \tdo {',
+          '+\t\tsize = arch_vmap_pte_range_unmap_size(addr, pte);',
+          '+\t\tif (size != PAGE_SIZE) {',
+          '+\t\t\tptent = huge_ptep_get_and_clear(&init_mm, addr, pte, size);',
+          '+\t\t\tcontinue;',
+          '+\t\t}',
+          ' \t\tptent = ptep_get_and_clear(&init_mm, addr, pte);',
+        ],
+      }),
+      errors: [{ message: ROUTED, file: 'mm/vmalloc.c', line: 353, severity: 'info' }],
+    },
+    {
       name: 'seed opt-in alone: the helpers are not in the patch (info)',
       diff: VMALLOC_H,
       errors: [{ message: ROUTED, file: 'arch/arm64/include/asm/vmalloc.h', line: 26, severity: 'info' }],
