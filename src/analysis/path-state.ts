@@ -58,13 +58,6 @@ export function pathStates<S>(cfg: Cfg, spec: PathStateSpec<S>): PathStates<S> {
   return { calls, exits: result.exitStates, truncated: result.truncated };
 }
 
-/** `pmdp` for `pmdp`, `&pmd`, `*pmdp`, `pmdp + i`, `&pmd[i]`: the entry an argument names, for loose same-entry tests. */
-export function entryName(arg: string | undefined): string {
-  if (arg === undefined) return '';
-  const m = /^[&*(\s]*([A-Za-z_]\w*)/.exec(arg);
-  return m?.[1] ?? '';
-}
-
 /** Does `text` mention `name` as a whole word? */
 export function mentions(text: string, name: string): boolean {
   return name !== '' && new RegExp(`(^|[^\\w])${name.replace(/[$]/g, '\\$')}([^\\w]|$)`).test(text);
