@@ -7,7 +7,6 @@
 // end's regions tell whether the free is inside that lock on every path.
 import {
   defineRule,
-  introducedBy,
   reportOn,
   withScenario,
   type CCall,
@@ -16,6 +15,7 @@ import {
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
+import { introducedInPatch } from '../src/analysis/moved-code.ts';
 import { heldFromUnseenCode, INIT_MM_MMAP_LOCK } from '../src/analysis/unseen-acquisition.ts';
 import { derivedVariables, innermostVariable } from '../src/analysis/value-derivation.ts';
 
@@ -77,18 +77,20 @@ function unguardedFrees(fn: TouchedFunction, image: ImageFunction): UnguardedFre
   return out;
 }
 
-function reports(fn: TouchedFunction, patch: PatchUnderReview): RuleReport[] {
-  const found = introducedBy(
-    fn,
-    (image) => unguardedFrees(fn, image),
+function reports(fns: readonly TouchedFunction[], patch: PatchUnderReview): RuleReport[] {
+  // Across the patch: code moved to another file (a deleted file's function
+  // reappearing in a new one) keeps the frees it had.
+  const found = introducedInPatch(
+    fns,
+    unguardedFrees,
     // By what is freed, not by the free helper's name: __free_page(ptdesc_page(p)) → pagetable_free(p) is the same free.
     (u) => `${FREEING_HOOK.test(u.call.callee) ? u.call.callee : 'free'}|${innermostVariable(freedArgument(u.call)) ?? ''}|${u.partly}`,
   );
-  // A lock the patch removes is what makes an untouched free unguarded: quote it.
-  const removedLock = fn.region.fragments
-    .flat()
-    .filter((l) => l.kind === 'removed' && /\binit_mm\b/.test(l.text) && /mmap_(read|write)_(un)?lock|mmap_read_trylock|mmap_read_lock_try/.test(l.text));
-  return found.flatMap(({ item: u, image }) => {
+  return found.flatMap(({ item: u, image, fn }) => {
+    // A lock the patch removes is what makes an untouched free unguarded: quote it.
+    const removedLock = fn.region.fragments
+      .flat()
+      .filter((l) => l.kind === 'removed' && /\binit_mm\b/.test(l.text) && /mmap_(read|write)_(un)?lock|mmap_read_trylock|mmap_read_lock_try/.test(l.text));
     const compiledOut = u.partly && u.configDependent;
     const r = reportOn(fn, image, {
       messageId: compiledOut ? 'guardCompiledOut' : u.partly ? 'freedOnUnlockedPath' : 'freedWithoutInitMmLock',
@@ -149,6 +151,6 @@ export default defineRule({
     },
   },
   check(context) {
-    return context.functions().flatMap((fn) => reports(fn, context.patch));
+    return reports(context.functions(), context.patch);
   },
 });

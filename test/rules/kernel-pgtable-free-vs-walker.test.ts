@@ -219,6 +219,10 @@ test('41d88484c71c (restore large ROX pages after fragmentation) frees collapsed
   assert.deepEqual(where(findingsFor(rule, fixed)), []);
 });
 
+test("x86's move of pageattr.c to pat/set_memory.c (real tip commit) carries old frees over: nothing is new", () => {
+  assert.deepEqual(where(findingsFor(rule, diffOf('fixtures/lore/threads/x86_tip_pgtable_tlb_commits/0024.eml'))), []);
+});
+
 test('the bug pairs and the clean patches are silent', () => {
   const dirs = ['fixtures/lore/clean', ...readdirSync('fixtures/lore/bugs', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `fixtures/lore/bugs/${d.name}`)];
   const patches = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.patch')).map((f) => `${d}/${f}`));
