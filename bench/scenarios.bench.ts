@@ -3,9 +3,16 @@
 // scenarios a rule run would ask for on one patch, run within one
 // PatchBudget. Each row is the median of REPEAT runs (wall clock), plus the
 // first (cold) run. Prints markdown to stdout.
+// Last, per patch inside a real analysis: the ptdump thread's v4, v5 and v6
+// mails through analyzeSeries with the rules' simulations on and off.
 // Run: node --import tsx bench/scenarios.bench.ts
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { analyzeSeries, type AnalysisOptions } from '../src/analysis/analyze.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { ingest } from '../src/mail/ingest.ts';
+import { readLocalInputs } from '../src/sources/local-files.ts';
 import {
   ARM64_FLUSH_PROTOCOL, DEFAULT_PATCH_BUDGET, PTDUMP_COMMIT_PROTOCOL, PatchBudget, type ScenarioRequest, V6_PROTOCOL,
   KERNEL_PGTABLE_FLUSH, X86_SHOOTDOWN_PROTOCOL, compileScenario, exploreWalkCache, isDecided, simulatePatchScenarios, walkCacheFree,
@@ -88,6 +95,36 @@ for (const p of patches) {
   walls.push(last.wall);
   for (let k = 1; k < REPEAT; k++) { last = timed(p.requests); walls.push(last.wall); }
   md += `| ${p.name} | ${p.requests.length} | ${last.decided} | ${last.spent.toLocaleString('en')} | ${ms(median(walls))} ms | ${ms(walls[0]!)} ms |\n`;
+}
+const config = loadConfig();
+if (!config.ok) throw new Error(`config: ${config.problems.map((p) => p.message).join('; ')}`);
+const THREAD = join(import.meta.dirname, '../fixtures/lore/threads/arm64_vmalloc_huge_ptdump');
+const seedMails = [['ptdump v4', '0004.eml'], ['ptdump v5', '0006.eml'], ['ptdump v6 (inc/dec)', '0009.eml']] as const;
+md += `\nPer patch inside a real analysis (analyzeSeries on the mail, all rules; simulation on, with the default budget, and off; median of ${REPEAT} runs after one warm-up; the difference is what the rules' scenarios cost that patch):\n\n`;
+md += '| patch | findings with a scenario | verdicts | analysis, simulation on | analysis, simulation off | simulation |\n| --- | --- | --- | --- | --- | --- |\n';
+for (const [label, file] of seedMails) {
+  const mail = await ingest(readLocalInputs([join(THREAD, file)]));
+  const base: AnalysisOptions = { relevance: config.config.relevance, rules: {}, versions: 'all' };
+  const run = async (simulation: boolean): Promise<{ wall: number; verdicts: string[] }> => {
+    const t0 = performance.now();
+    const r = await analyzeSeries(mail.series, { ...base, simulation: { enabled: simulation } });
+    const wall = performance.now() - t0;
+    const verdicts = r.findings.flatMap((f) => (f.simulation ? [f.simulation.observation] : f.simulationNotDecided ? ['not decided'] : []));
+    return { wall, verdicts };
+  };
+  await run(true);
+  await run(false);
+  const on: number[] = [];
+  const off: number[] = [];
+  let verdicts: string[] = [];
+  for (let k = 0; k < REPEAT; k++) {
+    const a = await run(true);
+    verdicts = a.verdicts;
+    on.push(a.wall);
+    off.push((await run(false)).wall);
+  }
+  const diff = median(on) - median(off);
+  md += `| ${label} | ${verdicts.length} | ${verdicts.length > 0 ? verdicts.join(', ') : '—'} | ${ms(median(on))} ms | ${ms(median(off))} ms | ${diff > 0 ? ms(diff) : '0'} ms |\n`;
 }
 md += `\nPeak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (process.resourceUsage().maxRSS). Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(1) ?? '?'} at the end of the run.\n`;
 process.stdout.write(md);
