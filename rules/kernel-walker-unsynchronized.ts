@@ -9,7 +9,6 @@
 // as a table pointer.
 import {
   defineRule,
-  introducedBy,
   lineText,
   reportOn,
   withScenario,
@@ -19,6 +18,7 @@ import {
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
+import { introducedInFunction } from '../src/analysis/moved-code.ts';
 import { heldFromUnseenCode, KERNEL_WALKER_LOCKS } from '../src/analysis/unseen-acquisition.ts';
 
 /** The top of a walk of kernel tables (init_mm, or an mm sharing its upper levels such as efi_mm). */
@@ -63,8 +63,8 @@ function unsynchronisedWalks(fn: TouchedFunction, image: ImageFunction): CCall[]
   return [...openCoded, ...calls.filter(LOCKLESS_WALK)].filter((c) => !synchronised(image, c) && !heldFromUnseenCode(image, c, KERNEL_WALKER_LOCKS));
 }
 
-function walkerReports(fn: TouchedFunction, patch: PatchUnderReview): RuleReport[] {
-  const found = introducedBy(fn, (image) => unsynchronisedWalks(fn, image), (c) => c.callee);
+function walkerReports(fn: TouchedFunction, fns: readonly TouchedFunction[], patch: PatchUnderReview): RuleReport[] {
+  const found = introducedInFunction(fn, fns, unsynchronisedWalks, (c) => c.callee);
   const removedLock = fn.region.fragments
     .flat()
     .filter((l) => l.kind === 'removed' && (/\bmmap_write_lock\s*\(\s*&\s*init_mm\b/.test(l.text) || /\bget_online_mems\s*\(/.test(l.text)));
@@ -101,8 +101,8 @@ function leafDescents(fn: TouchedFunction, image: ImageFunction): LeafDescent[] 
   return leaf ? [{ line: leaf.line }] : [];
 }
 
-function callbackReports(fn: TouchedFunction): RuleReport[] {
-  const found = introducedBy(fn, (image) => leafDescents(fn, image), (d, image) => lineText(image, d.line));
+function callbackReports(fn: TouchedFunction, fns: readonly TouchedFunction[]): RuleReport[] {
+  const found = introducedInFunction(fn, fns, leafDescents, (d, image) => lineText(image, d.line));
   const removed = fn.region.fragments.flat().filter((l) => l.kind === 'removed' && /\bACTION_CONTINUE\b/.test(l.text));
   return found.flatMap(({ item: d, image }) => {
     const r = reportOn(fn, image, {
@@ -161,6 +161,7 @@ export default defineRule({
     },
   },
   check(context) {
-    return context.functions().flatMap((fn) => [...walkerReports(fn, context.patch), ...callbackReports(fn)]);
+    const fns = context.functions();
+    return fns.flatMap((fn) => [...walkerReports(fn, fns, context.patch), ...callbackReports(fn, fns)]);
   },
 });

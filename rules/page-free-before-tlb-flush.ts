@@ -22,6 +22,7 @@ import {
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
+import { introducedInFunction } from '../src/analysis/moved-code.ts';
 import { argumentDerived, derivedVariables, identifiersOf } from '../src/analysis/value-derivation.ts';
 
 // A: a user or kernel PTE is cleared (HAZARDS R13; PTE_CLEARS plus the batched forms).
@@ -82,10 +83,11 @@ function clearThenRelease(image: ImageFunction): OrderedEventSpec {
 const withStaleTlbScenario = (r: RuleReport, patch: PatchUnderReview): RuleReport =>
   withScenario(r, patch, { template: 'tlbi-free', facts: { dsbBeforeTlbi: false, tlbi: false, dsbAfterTlbi: false } });
 
-function releaseReports(fn: TouchedFunction): RuleReport[] {
-  const found = introducedBy(
+function releaseReports(fn: TouchedFunction, fns: readonly TouchedFunction[]): RuleReport[] {
+  const found = introducedInFunction(
     fn,
-    (image) => (usesGather(image) ? [] : image.analysis.order(clearThenRelease(image)).filter((v) => sameHunk(fn, image, v.first.line, v.last.line))),
+    fns,
+    (f, image) => (usesGather(image) ? [] : image.analysis.order(clearThenRelease(image)).filter((v) => sameHunk(f, image, v.first.line, v.last.line))),
     // Keyed by what was cleared, not by which clear helper: pte_clear() →
     // ptep_clear() (Hugh Dickins 2023) keeps an old, documented order the same.
     (v, image) => `${v.first.args.join(',')}\0${lineText(image, v.last.line)}`,
@@ -177,13 +179,14 @@ function sharesVariable(free: CCall, changed: CCall): boolean {
   return identifiersOf(free.args[0] ?? '').some((v) => addr.has(v)) || addr.size === 0;
 }
 
-function permsReports(fn: TouchedFunction): RuleReport[] {
-  const found = introducedBy(
+function permsReports(fn: TouchedFunction, fns: readonly TouchedFunction[]): RuleReport[] {
+  const found = introducedInFunction(
     fn,
-    (image) =>
+    fns,
+    (f, image) =>
       image.lines.some((l) => /\bVM_FLUSH_RESET_PERMS\b/.test(l.text))
         ? []
-        : image.analysis.order(PERMS_THEN_VFREE).filter((v) => sameHunk(fn, image, v.first.line, v.last.line)),
+        : image.analysis.order(PERMS_THEN_VFREE).filter((v) => sameHunk(f, image, v.first.line, v.last.line)),
     (v, image) => `${lineText(image, v.first.line)}\0${lineText(image, v.last.line)}`,
   );
   return found.flatMap(({ item: v, image }) => {
@@ -252,9 +255,10 @@ export default defineRule({
     },
   },
   check(context) {
-    return context.functions().flatMap((fn) => [
-      ...[...releaseReports(fn), ...movedFlushReports(fn)].map((r) => withStaleTlbScenario(r, context.patch)),
-      ...permsReports(fn),
+    const fns = context.functions();
+    return fns.flatMap((fn) => [
+      ...[...releaseReports(fn, fns), ...movedFlushReports(fn)].map((r) => withStaleTlbScenario(r, context.patch)),
+      ...permsReports(fn, fns),
     ]);
   },
 });

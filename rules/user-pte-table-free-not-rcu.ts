@@ -9,7 +9,6 @@
 // (gupfast-unsync-table-free): where R18 reports the free, this rule does not.
 import {
   defineRule,
-  introducedBy,
   lineText,
   reportOn,
   withScenario,
@@ -20,6 +19,7 @@ import {
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
+import { introducedInFunction } from '../src/analysis/moved-code.ts';
 import { heldFromUnseenCode, MMAP_WRITE_LOCK } from '../src/analysis/unseen-acquisition.ts';
 import { argumentDerived, variablesFromCalls } from '../src/analysis/value-derivation.ts';
 
@@ -76,8 +76,8 @@ function unsafeFrees(fn: TouchedFunction, image: ImageFunction): UnsafeFree[] {
   return out;
 }
 
-function reports(fn: TouchedFunction, patch: PatchUnderReview): RuleReport[] {
-  const found = introducedBy(fn, (image) => unsafeFrees(fn, image), (u, image) => `${u.kind}|${lineText(image, u.call.line)}`);
+function reports(fn: TouchedFunction, fns: readonly TouchedFunction[], patch: PatchUnderReview): RuleReport[] {
+  const found = introducedInFunction(fn, fns, unsafeFrees, (u, image) => `${u.kind}|${lineText(image, u.call.line)}`);
   const removedDefer = fn.region.fragments.flat().filter((l) => l.kind === 'removed' && /\b(pte_free_defer|pte_free_tlb)\s*\(/.test(l.text));
   return found.flatMap(({ item: u, image }) => {
     const r = reportOn(fn, image, {
@@ -136,6 +136,7 @@ export default defineRule({
     },
   },
   check(context) {
-    return context.functions().flatMap((fn) => reports(fn, context.patch));
+    const fns = context.functions();
+    return fns.flatMap((fn) => reports(fn, fns, context.patch));
   },
 });

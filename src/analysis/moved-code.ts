@@ -45,3 +45,14 @@ export function introducedInPatch<T>(
   }
   return out;
 }
+
+/** introducedInPatch() for one function of `fns`: its own pre-image, or the vanished functions of its name. */
+export function introducedInFunction<T>(
+  fn: TouchedFunction,
+  fns: readonly TouchedFunction[],
+  of: (fn: TouchedFunction, image: ImageFunction) => T[],
+  key: (item: T, image: ImageFunction) => string,
+): Array<PatchIssue<T>> {
+  const vanished = fn.pre ? [] : fns.filter((f) => f !== fn && f.pre && !f.post && f.name === fn.name);
+  return introducedInPatch([fn, ...vanished], of, key);
+}

@@ -174,6 +174,14 @@ test('an unlocked dump carries the walker-vs-locked-freer scenario', () => {
   assert.match(f?.simulation?.litmus ?? '', /^C PT\+nonewalker\+ptl-free/);
 });
 
+test('a dump moved to another file brings no new walk; the same dump in a new file is new', () => {
+  const body = [...DUMP_HEAD, ...DUMP_WALK, ...DUMP_TAIL];
+  const added = fileDiff('arch/riscv/mm/ptdump/vmalloc_dump.c', { oldStart: 0, newStart: 1, lines: plus(body) });
+  const moved = fileDiff('arch/riscv/mm/vmalloc_dump.c', { oldStart: 1, newStart: 0, lines: body.map((l) => `-${l}`) }) + added;
+  assert.deepEqual(where(findingsFor(rule, moved)), []);
+  assert.deepEqual(where(findingsFor(rule, added)), ['arch/riscv/mm/ptdump/vmalloc_dump.c:6 vmalloc_ptes_show error']);
+});
+
 test('the bug pairs and the clean patches are silent', () => {
   const dirs = ['fixtures/lore/clean', ...readdirSync('fixtures/lore/bugs', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `fixtures/lore/bugs/${d.name}`)];
   const patches = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.patch')).map((f) => `${d}/${f}`));
