@@ -70,7 +70,8 @@ function patchBlock(p: PatchAnalysis, byId: Map<string, Finding>, options: Requi
   }
   const findings = p.findings.map((id) => byId.get(id)).filter((f): f is Finding => f !== undefined);
   if (findings.length === 0) out.push('  no findings');
-  for (const f of findings) out.push(...findingBlock(f, details).map((l) => `  ${l}`));
+  // A blank line inside a block (the litmus test's) stays blank, without trailing spaces.
+  for (const f of findings) out.push(...findingBlock(f, details).map((l) => (l === '' ? '' : `  ${l}`)));
   for (const s of p.suppressed) {
     out.push(`  suppressed: ${s.finding.file}:${s.finding.line} [${s.finding.ruleId}] (${s.finding.id}): ${s.reason}`);
   }

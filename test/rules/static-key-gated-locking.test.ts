@@ -2,8 +2,10 @@
 // Dev Jain's "arm64: Enable vmalloc-huge with ptdump" series: v4 and v5
 // toggle the key with enable/disable (the bug Will Deacon and Ryan Roberts
 // pointed out), v6 (merged as fa93b45fd397) with inc/dec.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import rule from '../../rules/static-key-gated-locking.ts';
-import { fileDiff, ruleTester } from '../../src/analysis/rule-tester.ts';
+import { fileDiff, findingsFor, ruleTester } from '../../src/analysis/rule-tester.ts';
 
 const plus = (lines: string[]): string[] => lines.map((l) => `+${l}`);
 
@@ -112,4 +114,31 @@ ruleTester(rule, {
       ],
     },
   ],
+});
+
+// The scenario each finding carries, with its facts read off the
+// post-image by the C front end: the test's name says which facts differ
+// from the complete protocol (static-key.ts).
+const scenarioName = (diff: string): string[] =>
+  findingsFor(rule, diff).map((f) => `${f.simulation?.litmus.split('\n')[0] ?? 'none'} ${f.simulation?.observation ?? '-'}`);
+
+test('the v5 shape: two walkers, enable/disable, every barrier and lock found: Sometimes', () => {
+  assert.deepEqual(scenarioName(freer('arm64_ptdump_lock_key') + walker('static_branch_enable', 'static_branch_disable')), ['C PTDUMP-2walkers+enable-disable Sometimes']);
+});
+
+test('no __flush_tlb_kernel_pgtable() between the clear and the key test: the barrier is missing from the scenario too', () => {
+  const diff = freer('arm64_ptdump_lock_key').replace(' \t__flush_tlb_kernel_pgtable(addr);\n', '') + walker('static_branch_enable', 'static_branch_disable');
+  assert.deepEqual(scenarioName(diff), ['C PTDUMP-2walkers+enable-disable+no-mb-after-clear Sometimes']);
+});
+
+test('a walker that takes no write lock (neither itself nor through ptdump_walk_pgd()): walker-no-lock', () => {
+  const diff = freer('arm64_ptdump_lock_key') + walker('static_branch_enable', 'static_branch_disable').replace(/\+\tmmap_write_(un)?lock\(mm\);\n/g, '').replace('ptdump_walk_pgd(st, mm, pgd)', 'walk_kernel_tables(st)');
+  assert.deepEqual(scenarioName(diff), ['C PTDUMP-2walkers+enable-disable+walker-no-lock Sometimes']);
+});
+
+test('the key gated in pud_free_pmd_page(): the scenario names the pud and the pmd table', () => {
+  const diff = freer('arm64_ptdump_lock_key').replace('int pmd_free_pte_page(pmd_t *pmdp, unsigned long addr)', 'int pud_free_pmd_page(pud_t *pudp, unsigned long addr)').replace('pmd_clear(pmdp)', 'pud_clear(pudp)') +
+    walker('static_branch_enable', 'static_branch_disable');
+  const [f] = findingsFor(rule, diff);
+  assert.match(f?.simulation?.litmus ?? '', /WRITE_ONCE\(\*pud, 0\);\s+\/\/ pud_clear\(\)/);
 });
