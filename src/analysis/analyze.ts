@@ -8,6 +8,7 @@ import { patchRelevance, type PatchRelevance, type RelevanceConfig } from '../pa
 import type { FileProvider } from '../patch/file-provider.ts';
 import type { FileStatus } from '../patch/types.ts';
 import type { Finding } from './finding.ts';
+import { withImageCache } from './function-context.ts';
 import { attachMailLitmus, type MailLitmusOptions } from './litmus-mail/index.ts';
 import { loadRules } from './loader.ts';
 import type { Rule, RuleMeta } from './rule-api.ts';
@@ -138,6 +139,10 @@ export function analyzePatch(
 
 /** Pure: analyse `series` with rules already loaded. */
 export function analyzeSeriesWith(rules: Rule[], series: Series[], options: AnalysisOptions): AnalysisResult {
+  return withImageCache(() => analyzeSeriesCached(rules, series, options));
+}
+
+function analyzeSeriesCached(rules: Rule[], series: Series[], options: AnalysisOptions): AnalysisResult {
   const known = new Set(rules.map((r) => r.meta.id));
   const result: AnalysisResult = {
     findings: [],

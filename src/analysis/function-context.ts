@@ -93,16 +93,51 @@ function analyseImage(file: FileChange, region: FunctionRegion, image: Image): I
     const n = numberOf(l, image);
     if (n !== undefined) byNumber.set(n, l);
   }
-  const name = `${file.path} (${image}-image)`;
+  const entry = callbackEntry(file, region, lines);
+  // Line numbers the image does not show, between its first and last: a
+  // blank gap and a blank line parse alike but are not the same evidence.
+  const shown = text.text.split('\n');
+  const gaps = shown.flatMap((_, i) => (byNumber.has(text.first + i) ? [] : [text.first + i]));
+  // Not keyed by image: a function whose hunk lines are all context reads the same in both.
+  const key = [file.path, region.name ?? '', text.first, JSON.stringify(entry), gaps.join(','), text.text].join('\0');
+  const done = imageCache?.has(key) ? imageCache.get(key) : analyseText(file, region, text, byNumber, entry);
+  imageCache?.set(key, done);
+  if (!done) return undefined;
+  const { analysis, confidence } = done;
+  return {
+    image,
+    analysis,
+    confidence,
+    entry,
+    lineAt: (n) => byNumber.get(n),
+    lines,
+  };
+}
+
+interface AnalysedText {
+  analysis: FunctionAnalysis;
+  confidence: ImageFunction['confidence'];
+}
+
+/** Parse and analyse one image's text (the expensive part, shared through the cache). */
+function analyseText(
+  file: FileChange,
+  region: FunctionRegion,
+  text: { text: string; first: number },
+  byNumber: Map<number, HunkLine>,
+  entry: Readonly<Partial<Record<Resource, number>>>,
+): AnalysedText | undefined {
+  const name = file.path;
   const parsed = parser.parse(text.text, name, { firstLine: text.first });
   let whole = pickFunction(extractFunctions(parsed), region.name);
   let gapless = true;
   for (let n = whole?.startLine ?? 0; whole && n <= whole.endLine && gapless; n++) gapless = byNumber.has(n);
   // Statements of the region after the parsed function's end: a blank gap
   // let an inner `}` close the function early.
-  const endedEarly = whole !== undefined && lines.some((l) => (numberOf(l, image) ?? 0) > whole!.endLine && /^\s+[A-Za-z_]/.test(l.text));
+  const after = (end: number): HunkLine[] => [...byNumber].flatMap(([n, l]) => (n > end ? [l] : []));
+  const endedEarly = whole !== undefined && after(whole.endLine).some((l) => /^\s+[A-Za-z_]/.test(l.text));
   let fn = whole ?? extractFragment(parsed);
-  if (whole && (endedEarly || !gapless) && lines.some((l) => (numberOf(l, image) ?? 0) > whole!.endLine)) {
+  if (whole && (endedEarly || !gapless) && after(whole.endLine).length > 0) {
     // The head and a later hunk with a gap between: the blank gap would let
     // an inner `}` close the function early. Analyse the body as a fragment.
     const bodyStart = whole.bodyNode.startPosition.row + 1;
@@ -111,16 +146,27 @@ function analyseImage(file: FileChange, region: FunctionRegion, image: Image): I
     whole = undefined;
   }
   if (!fn) return undefined;
-  const entry = callbackEntry(file, region, lines);
   const analysis = analyseFunction(fn, Object.keys(entry).length > 0 ? { entry } : {});
-  return {
-    image,
-    analysis,
-    confidence: whole && analysis.complete && gapless ? 'whole-function' : 'fragment',
-    entry,
-    lineAt: (n) => byNumber.get(n),
-    lines,
-  };
+  return { analysis, confidence: whole && analysis.complete && gapless ? 'whole-function' : 'fragment' };
+}
+
+/**
+ * Images analysed during one analysis run, by text: patch N's pre-image of
+ * a function is often patch N-1's post-image, and a series' versions repeat
+ * functions. Scoped to one run (withImageCache) so memory does not grow in
+ * a long-lived poller and every run does its own work.
+ */
+let imageCache: Map<string, AnalysedText | undefined> | undefined;
+
+/** Run `fn` with one image cache (nested calls share the outer one). */
+export function withImageCache<T>(fn: () => T): T {
+  if (imageCache) return fn();
+  imageCache = new Map();
+  try {
+    return fn();
+  } finally {
+    imageCache = undefined;
+  }
 }
 
 /** Touched functions of `files`, in file order, from their regions. */

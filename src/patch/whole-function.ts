@@ -4,63 +4,41 @@
 // closing brace, like `git diff --function-context`. Everything downstream
 // (regions, images, rules, quoting) then reads ordinary hunks, and a
 // function shown whole is analysed as a whole function. Pure.
+import { functionSpans as braceSpans } from '../c/function-spans.ts';
 import { definedFunction } from './context.ts';
 import { functionNameOf } from './diff.ts';
 import type { FileChange, Hunk, HunkLine } from './types.ts';
 
 /** A function's extent in a file: 0-based indexes of its definition line and closing brace. */
 export interface FunctionSpan {
-  name: string;
+  name?: string;
   start: number;
   end: number;
 }
 
-/** How far below a definition line kernel style puts the body's `{`. */
-const MAX_SIGNATURE_LINES = 12;
-
 /**
- * Function definitions of a C file in kernel style: the name line at column
- * 0 (`static int foo(...)`, `SYSCALL_DEFINE2(...)`), the body's `{` alone at
- * column 0 a few lines below with no `;` in between (else it was a
- * prototype), and the first `}` at column 0 after it closing the body.
+ * Function definitions of a C file, from src/c's brace matching (checked
+ * against tree-sitter on whole kernel files). A span starts at the line
+ * that names the function (`early_fixmap_init_pte(pmd_t *pmdp, ...)` under
+ * `static void __init`), where the regions of src/patch/context.ts switch
+ * to it, so the return-type line above stays with what precedes it.
  */
 export function functionSpans(lines: readonly string[]): FunctionSpan[] {
-  const spans: FunctionSpan[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const name = definedFunction(lines[i] ?? '');
-    if (name === undefined) continue;
-    // A one-line body (`static inline int f(void) { return 0; }`, in headers).
-    if (/\{.*\}\s*$/.test(lines[i] ?? '')) {
-      spans.push({ name, start: i, end: i });
-      continue;
+  return braceSpans(lines.join('\n')).map((s) => {
+    let start = s.startLine - 1;
+    let name: string | undefined;
+    for (let k = start; k < s.bodyLine; k++) {
+      name = definedFunction(lines[k] ?? '');
+      if (name !== undefined) { start = k; break; }
     }
-    let open = -1;
-    for (let j = i; j < Math.min(lines.length, i + MAX_SIGNATURE_LINES); j++) {
-      const text = lines[j] ?? '';
-      if (j > i && /^\{\s*(\/[*/].*)?$/.test(text)) { open = j; break; }
-      if (/;\s*(\/[*/].*)?$/.test(text) || (j > i && (/^[}#]/.test(text) || definedFunction(text) !== undefined))) break;
-    }
-    if (open < 0) continue;
-    let end = -1;
-    for (let j = open + 1; j < lines.length; j++) {
-      if (/^\}/.test(lines[j] ?? '')) { end = j; break; }
-    }
-    if (end < 0) continue;
-    spans.push({ name, start: i, end });
-    i = end;
-  }
-  return spans;
+    return name === undefined ? { start, end: s.endLine - 1 } : { name, start, end: s.endLine - 1 };
+  });
 }
 
 const spanAt = (spans: readonly FunctionSpan[], index: number): FunctionSpan | undefined =>
   spans.find((s) => s.start <= index && index <= s.end);
 
 /** Where a hunk was applied: its first pre-image line (0-based) in the base. */
-export interface AppliedHunk {
-  hunk: Hunk;
-  /** 0-based index in the pre-image of the hunk's first non-added line (or insertion point). */
-  at: number;
-}
 
 export interface WidenedFile {
   file: FileChange;
@@ -88,27 +66,32 @@ export function widenToFunctions(file: FileChange, pre: string, post: string, of
   const uniform = offsets.every((o) => o === offsets[0]);
   const numberShift = uniform ? (offsets[0] ?? 0) : 0;
 
-  // Each hunk's place in both images (0-based, actual), and how far to widen it.
+  // Each hunk's place in both images (0-based, actual), and how far to
+  // widen it: to the functions its added or removed lines are in, not those
+  // only its context lines reach into.
   let delta = 0; // post index - pre index, after the hunks so far
   const placed = file.hunks.map((hunk, i) => {
     const offset = offsets[i] ?? 0;
     const stated = hunk.oldLines === 0 ? hunk.oldStart : hunk.oldStart - 1;
     const preStart = stated + offset;
     const preEnd = preStart + hunk.oldLines; // exclusive
-    const postStart = preStart + delta;
-    const postEnd = postStart + hunk.newLines;
+    const deltaBefore = delta;
     delta += hunk.newLines - hunk.oldLines;
-    const up = Math.max(
-      preStart - (spanAt(preSpans, preStart)?.start ?? preStart),
-      postStart - (spanAt(postSpans, postStart)?.start ?? postStart),
-      0,
-    );
-    const down = Math.max(
-      (spanAt(preSpans, Math.max(preStart, preEnd - 1))?.end ?? preEnd - 1) - (preEnd - 1),
-      (spanAt(postSpans, Math.max(postStart, postEnd - 1))?.end ?? postEnd - 1) - (postEnd - 1),
-      0,
-    );
-    return { hunk, offset, preStart, preEnd, deltaBefore: postStart - preStart, up, down };
+    let from = preStart;
+    let to = preEnd - 1;
+    for (const l of hunk.lines) {
+      // A removed line's function in the pre-image, an added line's in the
+      // post-image; post indexes above the hunk map back by the delta
+      // before it, below it by the delta after it.
+      const span = l.kind === 'removed' && l.oldLine !== undefined ? spanAt(preSpans, l.oldLine - 1 + offset)
+        : l.kind === 'added' && l.newLine !== undefined ? spanAt(postSpans, l.newLine - 1 + offset) : undefined;
+      if (!span) continue;
+      const shiftUp = l.kind === 'added' ? deltaBefore : 0;
+      const shiftDown = l.kind === 'added' ? delta : 0;
+      from = Math.min(from, span.start - shiftUp);
+      to = Math.max(to, span.end - shiftDown);
+    }
+    return { hunk, offset, preStart, preEnd, deltaBefore, up: preStart - from, down: to - (preEnd - 1) };
   });
 
   const renumber = (l: HunkLine, offset: number): HunkLine => {
