@@ -38,8 +38,6 @@ export function functionSpans(lines: readonly string[]): FunctionSpan[] {
 const spanAt = (spans: readonly FunctionSpan[], index: number): FunctionSpan | undefined =>
   spans.find((s) => s.start <= index && index <= s.end);
 
-/** Where a hunk was applied: its first pre-image line (0-based) in the base. */
-
 export interface WidenedFile {
   file: FileChange;
   /** True when the hunks moved by different amounts and line numbers are the tree's, not the patch's. */
