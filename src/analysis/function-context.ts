@@ -129,6 +129,7 @@ function analyseText(
 ): AnalysedText | undefined {
   const name = file.path;
   const parsed = parser.parse(text.text, name, { firstLine: text.first });
+  runTrees?.push(parsed.tree);
   let whole = pickFunction(extractFunctions(parsed), region.name);
   let gapless = true;
   for (let n = whole?.startLine ?? 0; whole && n <= whole.endLine && gapless; n++) gapless = byNumber.has(n);
@@ -142,7 +143,9 @@ function analyseText(
     // an inner `}` close the function early. Analyse the body as a fragment.
     const bodyStart = whole.bodyNode.startPosition.row + 1;
     const headless = text.text.split('\n').map((l, i) => (text.first + i <= bodyStart ? '' : l)).join('\n');
-    fn = extractFragment(parser.parse(headless, name, { firstLine: text.first }));
+    const headlessParsed = parser.parse(headless, name, { firstLine: text.first });
+    runTrees?.push(headlessParsed.tree);
+    fn = extractFragment(headlessParsed);
     whole = undefined;
   }
   if (!fn) return undefined;
@@ -158,14 +161,28 @@ function analyseText(
  */
 let imageCache: Map<string, AnalysedText | undefined> | undefined;
 
-/** Run `fn` with one image cache (nested calls share the outer one). */
+/**
+ * The tree-sitter trees parsed during the run. Their memory is in the wasm
+ * heap; web-tree-sitter frees it from a FinalizationRegistry, i.e. only when
+ * the GC gets round to the JavaScript wrappers (a tight loop of 20,000
+ * parses reached 1 GB). Findings are plain data, so the trees are deleted
+ * as soon as the run ends (20 analyses of the 30-patch series: 206 MiB RSS
+ * instead of 266 MiB).
+ */
+let runTrees: Array<{ delete(): void }> | undefined;
+
+/** Run `fn` with one image cache (nested calls share the outer one); its trees are freed after. */
 export function withImageCache<T>(fn: () => T): T {
   if (imageCache) return fn();
   imageCache = new Map();
+  runTrees = [];
+  const trees = runTrees;
   try {
     return fn();
   } finally {
     imageCache = undefined;
+    runTrees = undefined;
+    for (const t of trees) t.delete();
   }
 }
 
