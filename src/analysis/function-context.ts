@@ -192,6 +192,9 @@ export function touchedFunctions(files: FileChange[], regions: FunctionRegion[])
   for (const region of regions) {
     const file = files.find((f) => f.path === region.file);
     if (!file) continue;
+    // Only context lines (a hunk's lead-in from the function above): the
+    // patch does not touch it, and no finding may rest on it.
+    if (region.fragments.every((f) => f.every((l) => l.kind === 'context'))) continue;
     const touched: TouchedFunction = { file: region.file, region };
     if (region.name !== undefined) touched.name = region.name;
     const pre = analyseImage(file, region, 'pre');
