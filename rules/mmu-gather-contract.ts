@@ -20,6 +20,7 @@ import {
   type CCall,
   type FileChange,
   type ImageFunction,
+  type FunctionAnalysis,
   type OrderedEventSpec,
   type RuleReport,
   type TouchedFunction,
@@ -43,6 +44,9 @@ const FLUSH =
 const RELEASE = /^(folio_put|folio_put_refs|put_page|free_page|free_pages|__free_page|__free_pages|free_unref_page)$/;
 // R13's test for "this function uses the mmu_gather": the same set, so the two rules never both report.
 const GATHER = /^(tlb_remove_page\w*|__tlb_remove_page\w*|tlb_remove_folio\w*|__tlb_remove_folio\w*|tlb_gather_mmu\w*)$/;
+/** A path from a PTE clear to a release (the C front end's ordered-event result). */
+type OrderViolation = ReturnType<FunctionAnalysis['order']>[number];
+
 const usesGather = (image: ImageFunction): boolean => image.analysis.calls.some((c) => GATHER.test(c.callee));
 
 function fileOf(files: readonly FileChange[], fn: TouchedFunction): FileChange | undefined {
@@ -98,19 +102,46 @@ function clearThenRelease(image: ImageFunction): OrderedEventSpec {
   };
 }
 
+/** Violations in one image: releases inside the gather, textually after the clear (the same loop iteration). */
+function releasesIn(f: TouchedFunction, image: ImageFunction, file: FileChange | undefined): OrderViolation[] {
+  if (!usesGather(image)) return [];
+  // A release above the clear is reached only round the loop, on the next
+  // entry's page: zap_pte_range()'s device-private put_page() after an
+  // earlier iteration's present-pte clear has no TLB entry to go stale.
+  return image.analysis
+    .order(clearThenRelease(image))
+    .filter((v) => v.last.line > v.first.line && sameHunk(f, image, v.first.line, v.last.line))
+    .filter((v) => takesGather(f, image, file) || insideOwnGather(image, v.last));
+}
+
+/** A release line with the call and its argument left out: put_page(page) -> folio_put(folio) is the same line. */
+const releaseShape = (v: OrderViolation, image: ImageFunction): string =>
+  `${v.first.args.join(',')}\0${lineText(image, v.last.line).replace(/\b\w+\s*\([^;]*\)/, 'RELEASE')}`;
+
 /** A zapped page freed directly while the gather still owes the flush. */
 function releaseReports(fn: TouchedFunction, fns: readonly TouchedFunction[], file: FileChange | undefined): RuleReport[] {
-  const found = introducedInFunction(
-    fn,
-    fns,
-    (f, image) =>
-      usesGather(image)
-        ? image.analysis
-            .order(clearThenRelease(image))
-            .filter((v) => sameHunk(f, image, v.first.line, v.last.line) && (takesGather(f, image, file) || insideOwnGather(image, v.last)))
-        : [],
-    (v, image) => `${v.first.args.join(',')}\0${lineText(image, v.last.line)}`,
-  );
+  if (!fn.post) return [];
+  const post = fn.post;
+  // Moved code (a function with no pre-image) is compared with the vanished one of its name.
+  const candidates = fn.pre
+    ? releasesIn(fn, post, file)
+    : introducedInFunction(fn, fns, (f, image) => releasesIn(f, image, file), (v, image) => releaseShape(v, image)).map((x) => x.item);
+  // A folio conversion rewrites a release the pre-image had: only a surplus
+  // of releases of one shape is new, and the added lines are the new ones.
+  const surplus = new Map<string, number>();
+  for (const v of candidates) surplus.set(releaseShape(v, post), (surplus.get(releaseShape(v, post)) ?? 0) + 1);
+  if (fn.pre) for (const v of releasesIn(fn, fn.pre, file)) surplus.set(releaseShape(v, fn.pre), (surplus.get(releaseShape(v, fn.pre)) ?? 0) - 1);
+  const isAdded = (v: OrderViolation): number => Number(post.lineAt(v.last.line)?.kind === 'added');
+  const found = [...candidates]
+    .sort((x, y) => isAdded(y) - isAdded(x))
+    .filter((v) => {
+      const k = releaseShape(v, post);
+      const left = surplus.get(k) ?? 0;
+      surplus.set(k, left - 1);
+      return left > 0;
+    })
+    .sort((x, y) => x.last.line - y.last.line)
+    .map((item) => ({ item, image: post }));
   return found.flatMap(({ item: v, image }) => {
     const r = reportOn(fn, image, {
       messageId: 'releasedInGather',
