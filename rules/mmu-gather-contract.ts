@@ -25,7 +25,7 @@ import {
   type RuleReport,
   type TouchedFunction,
 } from '../src/analysis/rule-api.ts';
-import { insideOwnGather, takesGather } from '../src/analysis/gather-region.ts';
+import { insideOwnGather, ownGatherCall, takesGather } from '../src/analysis/gather-region.ts';
 import { introducedInFunction } from '../src/analysis/moved-code.ts';
 import { argumentDerived, derivedVariables, identifiersOf } from '../src/analysis/value-derivation.ts';
 
@@ -60,6 +60,7 @@ function balanceReports(fn: TouchedFunction, file: FileChange | undefined): Rule
   const resources = takesGather(fn, fn.post, file) ? (['tlb-flush-pending'] as const) : (['mmu-gather', 'tlb-flush-pending'] as const);
   return introducedBalance(fn, resources).flatMap(({ item: i, image }) => {
     const gather = i.resource === 'mmu-gather';
+    if (gather && !ownGatherCall(image, i.line, i.callee)) return [];
     const name = fn.name ?? 'file scope';
     const r =
       i.kind === 'leak'

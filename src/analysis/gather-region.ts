@@ -29,3 +29,14 @@ export function insideOwnGather(image: ImageFunction, call: Pick<CCall, 'callee'
     (s) => s.call.callee === call.callee && s.call.line === call.line && s.states.some((st) => heldCount(st, 'mmu-gather') > 0),
   );
 }
+
+/**
+ * Is the gather a call starts or finishes this function's own (`&tlb` of a
+ * local `struct mmu_gather tlb`)? A pointer (`tlb`, `madv_behavior->tlb`)
+ * names a gather the caller owns: madvise_init_tlb()/madvise_finish_tlb()
+ * start and finish it in separate helpers on purpose.
+ */
+export function ownGatherCall(image: ImageFunction, line: number, callee: string): boolean {
+  const call = image.analysis.calls.find((c) => c.line === line && c.callee === callee);
+  return call === undefined || /^&\s*\w+$/.test(call.args[0] ?? '');
+}

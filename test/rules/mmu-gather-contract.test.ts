@@ -191,6 +191,28 @@ ruleTester(rule, {
       }),
     },
     {
+      name: 'madvise_init_tlb()/madvise_finish_tlb() (2025): the caller\'s gather started and finished in separate helpers',
+      diff: fileDiff('mm/madvise.c', {
+        oldStart: 1640,
+        lines: [
+          '+static void madvise_init_tlb(struct madvise_behavior *madv_behavior,',
+          '+\t\tstruct mm_struct *mm)',
+          '+{',
+          '+\tif (!madvise_batch_tlb_flush(madv_behavior->behavior))',
+          '+\t\treturn;',
+          '+\ttlb_gather_mmu(madv_behavior->tlb, mm);',
+          '+}',
+          '+',
+          '+static void madvise_finish_tlb(struct madvise_behavior *madv_behavior)',
+          '+{',
+          '+\tif (!madvise_batch_tlb_flush(madv_behavior->behavior))',
+          '+\t\treturn;',
+          '+\ttlb_finish_mmu(madv_behavior->tlb);',
+          '+}',
+        ],
+      }),
+    },
+    {
       name: 'change_protection_range(): a skipped pgd continues inside the flush-pending window',
       diff: fileDiff('mm/mprotect.c', {
         oldStart: 330,
