@@ -161,11 +161,13 @@ const RESET = /\b__tlb_reset_range\s*\(/;
 function resetReports(files: readonly FileChange[]): RuleReport[] {
   return files
     .filter((f) => !IMPLEMENTATION_FILES.test(f.path))
-    .flatMap((f) =>
-      f.hunks.flatMap((h) => {
+    .flatMap((f) => {
+      // A call the patch only moves (removed and added with the same text) is not new.
+      const removed = new Set(f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'removed').map((l) => l.text.trim())));
+      return f.hunks.flatMap((h) => {
         const code = codeLines(h.lines);
         return h.lines.flatMap((l, i) => {
-          if (l.kind !== 'added' || !RESET.test(code[i] ?? '')) return [];
+          if (l.kind !== 'added' || !RESET.test(code[i] ?? '') || removed.has(l.text.trim())) return [];
           const r: RuleReport = {
             messageId: 'rangeReset',
             data: { arches: ARCHES },
@@ -178,8 +180,8 @@ function resetReports(files: readonly FileChange[]): RuleReport[] {
           if (h.sectionFunction !== undefined) r.function = h.sectionFunction;
           return [r];
         });
-      }),
-    );
+      });
+    });
 }
 
 export default defineRule({

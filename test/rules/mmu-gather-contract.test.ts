@@ -246,6 +246,21 @@ ruleTester(rule, {
       }),
     },
     {
+      name: 'a force-flush block only re-indented: the reset is moved, not added',
+      diff: fileDiff('mm/memory.c', {
+        oldStart: 420,
+        section: 'void arch_tlb_finish_mmu(struct mmu_gather *tlb,',
+        lines: [
+          '-\tif (force) {',
+          '-\t\t__tlb_reset_range(tlb);',
+          '+\tif (force && !tlb->fullmm) {',
+          '+\t\t__tlb_reset_range(tlb);',
+          ' \t\t__tlb_adjust_range(tlb, start, end - start);',
+          ' \t}',
+        ],
+      }),
+    },
+    {
       name: 'a comment that mentions __tlb_reset_range() is no call',
       diff: fileDiff('mm/madvise.c', {
         oldStart: 820,
