@@ -133,6 +133,29 @@ const ZAP_PTE_REMOVE = [
 // mm/mmap.c, exit_mmap() (v6.7), the lines around the full-mm gather.
 const EXIT_MMAP = 'void exit_mmap(struct mm_struct *mm)';
 
+
+// A whole new helper that gathers for one pte (shape of zap_page_range_single() plus zap_present_ptes()).
+const ZAP_ONE = (release: string[], after: string[] = []): string[] =>
+  [
+    'static void zap_one_present_pte(struct vm_area_struct *vma, unsigned long addr, pte_t *ptep)',
+    '{',
+    '\tstruct mmu_gather tlb;',
+    '\tstruct page *page;',
+    '\tpte_t ptent;',
+    '',
+    '\ttlb_gather_mmu(&tlb, vma->vm_mm);',
+    '\tptent = ptep_get_and_clear(vma->vm_mm, addr, ptep);',
+    '\ttlb_remove_tlb_entry(&tlb, ptep, addr);',
+    '\tpage = vm_normal_page(vma, addr, ptent);',
+    '\tif (page) {',
+    '\t\tpage_remove_rmap(page, vma, false);',
+    ...release,
+    '\t}',
+    '\ttlb_finish_mmu(&tlb);',
+    ...after,
+    '}',
+  ].map((l) => `+${l}`);
+
 ruleTester(rule, {
   valid: [
     {
@@ -261,6 +284,10 @@ ruleTester(rule, {
       }),
     },
     {
+      name: 'a new gathering helper hands the zapped page to the gather',
+      diff: fileDiff('mm/memory.c', { oldStart: 1700, lines: ZAP_ONE(['\t\ttlb_remove_page(&tlb, page);']) }),
+    },
+    {
       name: 'a comment that mentions __tlb_reset_range() is no call',
       diff: fileDiff('mm/madvise.c', {
         oldStart: 820,
@@ -327,6 +354,11 @@ ruleTester(rule, {
         ],
       }),
       errors: [{ message: RELEASED('put_page', 'ptep_get_and_clear_full', 1406), file: 'mm/memory.c', line: 1417, severity: 'warning' }],
+    },
+    {
+      name: 'a new gathering helper put_page()s the zapped page inside its own gather (whole function: error)',
+      diff: fileDiff('mm/memory.c', { oldStart: 1700, lines: ZAP_ONE(['\t\tput_page(page);']) }),
+      errors: [{ message: RELEASED('put_page', 'ptep_get_and_clear', 1707), file: 'mm/memory.c', line: 1712, severity: 'error' }],
     },
     {
       name: 'the force-flush range reset of 4.14-4.19 mm/memory.c arch_tlb_finish_mmu() (removed by 7a30df49f63a)',
