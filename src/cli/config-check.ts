@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfig, maskSecrets } from '../config/load.ts';
-import { openKernelTree } from '../sources/kernel-tree.ts';
+import { kernelTreeProblem } from '../sources/kernel-tree.ts';
 
 export function registerConfigCheck(program: Command): void {
   program.command('config').description('configuration commands')
@@ -20,14 +20,11 @@ export function registerConfigCheck(program: Command): void {
       }
       // A kernel tree that is not a repository would fail every analysis: say so here.
       const treeDir = res.config.analysis.kernelTree;
-      if (treeDir !== undefined) {
-        const tree = openKernelTree(treeDir);
-        if ('error' in tree) {
-          process.stderr.write(`${tree.error}\nptbot config check: 1 problem(s); configuration not valid\n`);
-          process.exitCode = 1;
-          return;
-        }
-        void tree.close();
+      const problem = treeDir === undefined ? undefined : kernelTreeProblem(treeDir);
+      if (problem !== undefined) {
+        process.stderr.write(`${problem}\nptbot config check: 1 problem(s); configuration not valid\n`);
+        process.exitCode = 1;
+        return;
       }
       process.stdout.write(`# merged from: ${res.sources.join(', ')}\n`);
       process.stdout.write(stringify(maskSecrets(res.config)));

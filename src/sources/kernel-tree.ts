@@ -4,6 +4,13 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { FileProvider } from '../patch/file-provider.ts';
 
+/** A relative path inside the tree: no control characters, no `..` or empty segment, not absolute. */
+export function isTreePath(path: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  if (path === '' || /[\x00-\x1f\x7f]/.test(path) || path.startsWith('/')) return false;
+  return path.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
 interface BatchAnswer { found: boolean; sha: string; type: string; content: Buffer }
 const MISSING: BatchAnswer = { found: false, sha: '', type: '', content: Buffer.alloc(0) };
 
@@ -33,6 +40,10 @@ export class GitTreeFileProvider implements FileProvider {
   }
 
   fileAt(commit: string, path: string): Promise<string | undefined> {
+    // Paths come from mail. One with a newline would be two requests on the
+    // batch pipe and shift every later answer; one leaving the tree makes
+    // cat-file exit. Neither names a file of the tree.
+    if (!isTreePath(path) || !/^[0-9a-f]{7,64}$/i.test(commit)) return Promise.resolve(undefined);
     // One request at a time on the batch pipe: answers come back in order.
     const next = this.queue.then(() => this.ask(`${commit}:${path}`));
     this.queue = next.catch(() => undefined);
@@ -88,22 +99,20 @@ export class GitTreeFileProvider implements FileProvider {
   }
 }
 
-/**
- * The provider for `analysis.kernelTree`, or an error naming the setting
- * when the path is not a git work tree or bare repository.
- */
-export function openKernelTree(treeDir: string, gitBin = 'git'): GitTreeFileProvider | { error: string } {
+/** Why `treeDir` cannot serve as `analysis.kernelTree`, or undefined when it can. */
+export function kernelTreeProblem(treeDir: string, gitBin = 'git'): string | undefined {
   const r = spawnSync(gitBin, ['-C', treeDir, 'rev-parse', '--git-dir'], { encoding: 'utf8' });
-  if (r.error) return { error: `analysis.kernelTree: cannot run ${gitBin}: ${r.error.message}` };
-  if (r.status !== 0) return { error: `analysis.kernelTree: ${treeDir} is not a git repository (${(r.stderr ?? '').trim().split('\n')[0] ?? ''})` };
-  return new GitTreeFileProvider(treeDir, gitBin);
+  if (r.error) return `analysis.kernelTree: cannot run ${gitBin}: ${r.error.message}`;
+  if (r.status !== 0) return `analysis.kernelTree: ${treeDir} is not a git repository (${(r.stderr ?? '').trim().split('\n')[0] ?? ''})`;
+  return undefined;
 }
 
 /** Run `fn` with the kernel tree's provider (none when not configured), closing it after. */
 export async function withKernelTree<T>(treeDir: string | undefined, fn: (provider: GitTreeFileProvider | undefined) => Promise<T>): Promise<T> {
   if (treeDir === undefined) return fn(undefined);
-  const tree = openKernelTree(treeDir);
-  if ('error' in tree) throw new Error(tree.error);
+  const problem = kernelTreeProblem(treeDir);
+  if (problem !== undefined) throw new Error(problem);
+  const tree = new GitTreeFileProvider(treeDir);
   try {
     return await fn(tree);
   } finally {

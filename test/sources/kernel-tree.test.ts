@@ -107,3 +107,14 @@ test('many files through one cat-file process keep their order', async () => {
   await p.close();
   assert.deepEqual(got, Object.values(texts));
 });
+
+test('paths from mail that are not tree paths are never sent down the batch pipe, and later answers stay in order', async () => {
+  const r = repo('hostile-paths', { 'mm/a.c': 'int a;\n', 'mm/b.c': 'int b;\n' });
+  const p = new GitTreeFileProvider(r.dir);
+  const hostile = ['mm/a.c\nHEAD:mm/b.c', '../../etc/passwd', '/etc/passwd', 'mm/../mm/a.c', 'mm//a.c', '', 'mm/a.c\u0000'];
+  const got = await Promise.all([...hostile, 'mm/b.c', 'mm/a.c'].map((f) => p.fileAt(r.commit, f)));
+  assert.deepEqual(got, [...hostile.map(() => undefined), 'int b;\n', 'int a;\n']);
+  // A commit that is not a hash is not asked for either.
+  assert.equal(await p.fileAt('HEAD --batch-all-objects', 'mm/a.c'), undefined);
+  await p.close();
+});
