@@ -21,19 +21,18 @@ import {
   type PatchUnderReview,
   type RuleReport,
   type TouchedFunction,
+  PAGE_RELEASES,
+  PTE_CLEARS,
 } from '../src/analysis/rule-api.ts';
 import { introducedInFunction } from '../src/analysis/moved-code.ts';
 import { argumentDerived, derivedVariables, identifiersOf } from '../src/analysis/value-derivation.ts';
 
-// A: a user or kernel PTE is cleared (HAZARDS R13; PTE_CLEARS plus the batched forms).
-const PTE_CLEAR = /^(pte_clear|ptep_get_and_clear(_full)?|ptep_clear|clear_ptes|get_and_clear_full_ptes|huge_ptep_get_and_clear)$/;
 // B: the TLB flush that makes the cleared entry unreachable everywhere
 // (set_tlb_ubc_flush_pending(): reclaim's batch flushes before it frees).
 const FLUSH =
   /^(__?flush_tlb\w*|local_flush_tlb\w*|flush_tlb_\w+|ptep_clear_flush\w*|huge_ptep_clear_flush|tlb_flush_mmu\w*|tlb_finish_mmu|vm_unmap_aliases|_vm_unmap_aliases|flush_tlb_batched_pending|set_tlb_ubc_flush_pending|try_to_unmap_flush\w*)$/;
-// C: the page reaches the allocator, loses its rmap, or its dirty bit moves on.
-const RELEASE =
-  /^(folio_put|folio_put_refs|put_page|free_page|free_pages|__free_page|__free_pages|free_unref_page|folio_remove_rmap_ptes?|page_remove_rmap|set_page_dirty|folio_mark_dirty)$/;
+// A (PTE_CLEARS) and C (PAGE_RELEASES: the page reaches the allocator, loses
+// its rmap, or its dirty bit moves on) are the shared callee tables of src/c.
 // The mmu_gather owns the page until its flush: releases through it are deferred.
 const GATHER = /^(tlb_remove_page\w*|__tlb_remove_page\w*|tlb_remove_folio\w*|__tlb_remove_folio\w*|tlb_gather_mmu\w*)$/;
 
@@ -61,12 +60,12 @@ function clearThenRelease(image: ImageFunction): OrderedEventSpec {
     ),
   );
   return {
-    first: (c) => PTE_CLEAR.test(c.callee),
+    first: (c) => PTE_CLEARS.has(c.callee),
     between: (c) => FLUSH.test(c.callee),
     // Only the page the cleared pte mapped: one that cannot be traced (no
     // variable, or one set outside the hunks) is taken to be it.
     last: (c, clear) => {
-      if (!RELEASE.test(c.callee)) return false;
+      if (!PAGE_RELEASES.has(c.callee)) return false;
       const names = identifiersOf(c.args[RELEASED_ARG] ?? '');
       if (!names.some((v) => assigned.has(v))) return true;
       return argumentDerived(c, RELEASED_ARG, of(clear));
@@ -121,7 +120,7 @@ function movedFlushReports(fn: TouchedFunction): RuleReport[] {
   const pre = fn.pre;
   // Only code that clears PTEs of pages it does not own (no mmu_gather), and
   // only a flush the pre-image ran under the PTL.
-  if (!post || !pre || usesGather(post) || !post.analysis.calls.some((c) => PTE_CLEAR.test(c.callee))) return [];
+  if (!post || !pre || usesGather(post) || !post.analysis.calls.some((c) => PTE_CLEARS.has(c.callee))) return [];
   const underPtl = new Set(
     pre.analysis.calls
       .filter((c) => FLUSH.test(c.callee) && pre.analysis.calls.some((u) => isPtlRelease(u) && u.line > c.line))
@@ -149,7 +148,7 @@ function movedFlushReports(fn: TouchedFunction): RuleReport[] {
 /** The flush under the PTL is gone altogether (left to a caller that runs after the unlock: the pre-5d1904204c99 mremap). */
 function removedFlushReports(fn: TouchedFunction, pre: ImageFunction, post: ImageFunction, underPtl: ReadonlySet<string>): RuleReport[] {
   // A release of the page in the function is releasedBeforeFlush's to report, with the removed flush quoted.
-  if (post.analysis.calls.some((c) => RELEASE.test(c.callee))) return [];
+  if (post.analysis.calls.some((c) => PAGE_RELEASES.has(c.callee))) return [];
   const kept = new Set(post.analysis.calls.filter((c) => FLUSH.test(c.callee)).map((c) => c.callee));
   return pre.analysis.calls
     .filter((c) => underPtl.has(c.text) && !kept.has(c.callee) && pre.lineAt(c.line)?.kind === 'removed')

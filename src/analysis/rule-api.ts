@@ -30,7 +30,7 @@ export {
 } from './c-services.ts';
 export {
   sleepReason, isFlushPrimitive, isLocklessWalker, findCallbacks, probeApiGenerations, mergeApiGenerations,
-  NULLABLE_MAP_CALLS, PTE_MAP_CALLS, PTE_UNMAP_CALLS, UPPER_ENTRY_CLEARS, TABLE_FREES, PTE_CLEARS,
+  NULLABLE_MAP_CALLS, PTE_MAP_CALLS, PTE_UNMAP_CALLS, UPPER_ENTRY_CLEARS, TABLE_FREES, PTE_CLEARS, PAGE_RELEASES,
   type BalanceIssue, type CCall, type FunctionAnalysis, type Region, type Resource, type ApiGenerations,
   type UncheckedUse, type UnmapProvenance, type OrderedEventSpec,
 } from '../c/index.ts';

@@ -80,6 +80,7 @@ export const UPPER_ENTRY_CLEARS: ReadonlySet<string> = new Set([
 /** PTE clears (R13 A-events). */
 export const PTE_CLEARS: ReadonlySet<string> = new Set([
   'pte_clear', 'ptep_get_and_clear', 'ptep_get_and_clear_full', 'ptep_clear', 'clear_ptes', 'get_and_clear_full_ptes',
+  'huge_ptep_get_and_clear',
 ]);
 /** Table-free primitives (R11 C-events); `free_page*` count when given a table pointer. */
 export const TABLE_FREES: ReadonlySet<string> = new Set([
@@ -92,8 +93,8 @@ export const RCU_SAFE_TABLE_FREES: ReadonlySet<string> = new Set([
 ]);
 /** Data-page releases (R13 C-events). */
 export const PAGE_RELEASES: ReadonlySet<string> = new Set([
-  'folio_put', 'put_page', 'free_page', '__free_page', 'free_pages', '__free_pages', 'folio_remove_rmap_pte',
-  'folio_remove_rmap_ptes', 'page_remove_rmap', 'set_page_dirty',
+  'folio_put', 'folio_put_refs', 'put_page', 'free_page', '__free_page', 'free_pages', '__free_pages', 'free_unref_page',
+  'folio_remove_rmap_pte', 'folio_remove_rmap_ptes', 'page_remove_rmap', 'set_page_dirty', 'folio_mark_dirty',
 ]);
 
 /** Lockless page-table walkers by name (R09). */

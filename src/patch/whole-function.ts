@@ -89,7 +89,8 @@ export function widenToFunctions(file: FileChange, pre: string, post: string, of
       from = Math.min(from, span.start - shiftUp);
       to = Math.max(to, span.end - shiftDown);
     }
-    return { hunk, offset, preStart, preEnd, deltaBefore, up: preStart - from, down: to - (preEnd - 1) };
+    // The widened run in the pre-image: [widenFrom, widenTo).
+    return { hunk, offset, preStart, preEnd, deltaBefore, deltaAfter: delta, widenFrom: from, widenTo: to + 1 };
   });
 
   const renumber = (l: HunkLine, offset: number): HunkLine => {
@@ -107,9 +108,9 @@ export function widenToFunctions(file: FileChange, pre: string, post: string, of
   const hunks: Hunk[] = [];
   let current: { lines: HunkLine[]; preFrom: number; preTo: number; deltaFrom: number } | undefined;
   for (const [i, p] of placed.entries()) {
-    const from = Math.max(0, p.preStart - p.up, current ? current.preTo : 0);
+    const from = Math.max(0, p.widenFrom, current ? current.preTo : 0);
     // Trailing context stops where the next hunk starts: it will be merged.
-    const to = Math.min(preLines.length, p.preEnd + p.down, placed[i + 1]?.preStart ?? Infinity);
+    const to = Math.min(preLines.length, p.widenTo, placed[i + 1]?.preStart ?? Infinity);
     if (current && from > current.preTo) {
       hunks.push(toHunk(current, preLines, numberShift));
       current = undefined;
@@ -118,8 +119,7 @@ export function widenToFunctions(file: FileChange, pre: string, post: string, of
     // Context between the previous hunk (or the widened top) and this one.
     for (let k = current.preTo; k < p.preStart; k++) current.lines.push(contextLine(k, p.deltaBefore));
     current.lines.push(...p.hunk.lines.map((l) => renumber(l, p.offset)));
-    const deltaAfter = p.deltaBefore + p.hunk.newLines - p.hunk.oldLines;
-    for (let k = p.preEnd; k < to; k++) current.lines.push(contextLine(k, deltaAfter));
+    for (let k = p.preEnd; k < to; k++) current.lines.push(contextLine(k, p.deltaAfter));
     current.preTo = Math.max(to, p.preEnd);
   }
   if (current) hunks.push(toHunk(current, preLines, numberShift));
